@@ -1,0 +1,83 @@
+"""The one error shape of API.md, produced by one exception handler.
+
+Field errors keep DRF's usual shape (400 `{"field": ["message"]}`). Everything else is
+`{"code", "detail"}`, plus `eligible_from` and `violations` for rule refusals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from clinic.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+# DRF's default codes, renamed where API clients deserve a clearer word.
+_CODES = {
+    "not_authenticated": "not_authenticated",
+    "authentication_failed": "authentication_failed",
+    "permission_denied": "permission_denied",
+    "not_found": "not_found",
+    "method_not_allowed": "method_not_allowed",
+    "not_acceptable": "not_acceptable",
+    "unsupported_media_type": "unsupported_media_type",
+    "parse_error": "malformed_request",
+    "throttled": "throttled",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        # A model validator raised below the serializer: still a field error, not a 500.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (an out-of-range number, say): the input is wrong.
+        logger.info("Rejected input the database cannot store: %s", exc)
+        exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range."]})
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        return response  # DRF's field-error shape, as API.md promises.
+
+    assert isinstance(exc, exceptions.APIException)
+    default_code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+    code = _CODES.get(str(default_code), str(default_code))
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    response.data = {"code": code, "detail": str(detail)}
+    return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every non-field error, for the OpenAPI schema."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class ViolationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    eligible_from = serializers.DateField(allow_null=True)
+
+
+class RefusalSerializer(ErrorSerializer):
+    """A rule refusal: every violation, and the date from which waiting cures them all."""
+
+    eligible_from = serializers.DateField(allow_null=True)
+    violations = ViolationSerializer(many=True)

@@ -1,0 +1,134 @@
+"""Thin views: parse, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clinic import selectors, services
+from clinic.api.errors import ErrorSerializer
+from clinic.api.serializers import PatientSerializer, ProviderSerializer, RoomSerializer
+from clinic.models import Patient
+from clinic.permissions import ALL_ROLES, MANAGERS
+
+AUTH_ERRORS = {
+    401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
+    403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such record.")}
+BAD_INPUT = {400: OpenApiResponse(description="Field errors, in DRF's usual shape.")}
+
+
+class CreateViaServiceMixin:
+    """POST: validate with the serializer, create through a service, answer 201."""
+
+    create_service: Any = None
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        instance = type(self).create_service(acting_user=request.user, **serializer.validated_data)
+        output = self.get_serializer(instance)  # type: ignore[attr-defined]
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["patients"])
+class PatientListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
+    serializer_class = PatientSerializer
+    allowed_roles = ALL_ROLES
+    create_service = services.patient_create
+
+    def get_queryset(self) -> Any:
+        return selectors.patient_search(self.request.query_params.get("q", ""))[:50]
+
+    @extend_schema(
+        summary="Find patients by MRN or name prefix (at most 50)",
+        parameters=[OpenApiParameter("q", str, description="MRN, or start of a name")],
+        responses={200: PatientSerializer(many=True), **AUTH_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Register a patient",
+        responses={201: PatientSerializer, **BAD_INPUT, **AUTH_ERRORS},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+@extend_schema(tags=["patients"])
+class PatientDetail(generics.RetrieveUpdateAPIView):
+    serializer_class = PatientSerializer
+    queryset = Patient.objects.select_related("payer")
+    allowed_roles = ALL_ROLES
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(
+        summary="A patient", responses={200: PatientSerializer, **AUTH_ERRORS, **NOT_FOUND}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Correct a patient's details (audited)",
+        responses={200: PatientSerializer, **BAD_INPUT, **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        serializer = self.get_serializer(patient, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = services.patient_update(
+            patient=patient, acting_user=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(updated).data)
+
+
+@extend_schema(tags=["people and places"])
+class ProviderListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
+    serializer_class = ProviderSerializer
+    allowed_roles = {"GET": ALL_ROLES, "POST": MANAGERS}
+    create_service = services.provider_create
+
+    def get_queryset(self) -> Any:
+        return selectors.providers_active()
+
+    @extend_schema(
+        summary="Active providers", responses={200: ProviderSerializer(many=True), **AUTH_ERRORS}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add a provider (managers)",
+        responses={201: ProviderSerializer, **BAD_INPUT, **AUTH_ERRORS},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+@extend_schema(tags=["people and places"])
+class RoomListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
+    serializer_class = RoomSerializer
+    allowed_roles = {"GET": ALL_ROLES, "POST": MANAGERS}
+    create_service = services.room_create
+
+    def get_queryset(self) -> Any:
+        return selectors.rooms_active()
+
+    @extend_schema(
+        summary="Active rooms", responses={200: RoomSerializer(many=True), **AUTH_ERRORS}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add a room (managers)",
+        responses={201: RoomSerializer, **BAD_INPUT, **AUTH_ERRORS},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)

@@ -1,0 +1,65 @@
+"""The audit trail. Services call `record()` inside their own transaction, never after it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+
+from clinic.models import AuditEvent
+
+Snapshot = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> Snapshot:
+    """The concrete field values of a row, as JSON-friendly values (foreign keys as ids)."""
+    names = fields or [
+        f.name for f in instance._meta.concrete_fields if f.name not in {"created_at", "updated_at"}
+    ]
+    result: Snapshot = {}
+    for name in names:
+        field = instance._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        result[name] = _plain(getattr(instance, attname))
+    return result
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every field whose value changed."""
+    return {
+        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+    }
+
+
+def record(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    instance: models.Model,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    user = actor if isinstance(actor, AbstractBaseUser) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        changes=dict(changes or {}),
+        reason=reason,
+    )

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import health
+from config.auth import ObtainToken
+
+api = [
+    path("auth/token/", ObtainToken.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("clinic.api.urls")),
+    path("", include("procedures.api.urls")),
+    path("", include("scheduling.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api)),
+    path("healthz", health.healthz, name="healthz"),
+    path("", include("scheduling.urls")),
+]

@@ -1,0 +1,137 @@
+"""What is done and under which rules: the procedure catalog, drugs and their hold table,
+and each patient's medications. Rule sets live in `rules` models added beside these."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from clinic.models import Patient
+from procedures.choices import BleedingRisk, Family, Region
+
+
+class ProcedureType(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+    cpt_codes = models.JSONField(
+        default=list, help_text='CPT codes or ranges, e.g. ["64490-64495"].'
+    )
+    duration_minutes = models.PositiveSmallIntegerField()
+    family = models.CharField(max_length=20, choices=Family.choices)
+    bleeding_risk = models.CharField(
+        max_length=12,
+        choices=BleedingRisk.choices,
+        help_text="ASRA class; a region row below overrides it for that region.",
+    )
+    diagnostic = models.BooleanField(default=False)
+    requires_fluoroscopy = models.BooleanField(default=True)
+    uses_contrast = models.BooleanField(default=False)
+    steroid = models.BooleanField(default=False)
+    sedation = models.BooleanField(default=False)
+    prior_auth_required = models.BooleanField(default=False)
+    notes = models.CharField(max_length=250, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+
+class RegionalBleedingRisk(models.Model):
+    """Where the region changes the risk class (cervical facet procedures are intermediate)."""
+
+    procedure_type = models.ForeignKey(
+        ProcedureType, on_delete=models.CASCADE, related_name="regional_risks"
+    )
+    region = models.CharField(max_length=10, choices=Region.choices)
+    bleeding_risk = models.CharField(max_length=12, choices=BleedingRisk.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure_type", "region"], name="one_risk_per_procedure_region"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_type.code} {self.region}: {self.bleeding_risk}"
+
+
+class Drug(models.Model):
+    class DrugClass(models.TextChoices):
+        VITAMIN_K_ANTAGONIST = "vka", "Vitamin K antagonist"
+        DOAC = "doac", "Direct oral anticoagulant"
+        P2Y12 = "p2y12", "P2Y12 inhibitor"
+        ANTIPLATELET = "antiplatelet", "Other antiplatelet"
+        HEPARIN = "heparin", "Low-molecular-weight heparin"
+        NSAID = "nsaid", "NSAID"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    drug_class = models.CharField(max_length=20, choices=DrugClass.choices)
+    notes = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HoldRule(models.Model):
+    """How long a drug is held before a procedure of a risk class, and when it restarts.
+
+    Day counts are whole days without the drug before the procedure day; hour counts
+    (heparins) are exact times for the nurse. Zero days and zero hours mean no hold.
+    """
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="hold_rules")
+    bleeding_risk = models.CharField(max_length=12, choices=BleedingRisk.choices)
+    hold_days = models.PositiveSmallIntegerField(default=0)
+    hold_hours = models.PositiveSmallIntegerField(default=0)
+    inr_required = models.BooleanField(
+        default=False, help_text="An INR must be recorded on the day of the procedure."
+    )
+    restart_hours = models.PositiveSmallIntegerField(
+        help_text="Hours after the procedure ends at which the drug may restart."
+    )
+
+    class Meta:
+        ordering = ["drug__name", "bleeding_risk"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "bleeding_risk"], name="one_hold_per_drug_risk")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drug.code} at {self.bleeding_risk} risk"
+
+    @property
+    def holds(self) -> bool:
+        return bool(self.hold_days or self.hold_hours)
+
+
+class PatientMedication(models.Model):
+    """A drug the patient takes now. Removing it ends the row; history stays for the audit."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["patient", "drug__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "drug"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_current_medication_per_drug",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.drug_id}"

@@ -1,0 +1,54 @@
+"""The only place that changes procedure-side rows: medications and history."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic import audit
+from clinic.errors import Conflict
+from clinic.models import Patient
+from procedures.models import Drug, PatientMedication
+
+Actor = AbstractBaseUser | None
+
+
+@transaction.atomic
+def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> PatientMedication:
+    """Record that the patient takes a drug now. Taking it already is a conflict, not a copy."""
+    # Lock the patient so two desks adding the same drug cannot both insert.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    medication = PatientMedication(
+        patient=patient, drug=drug, added_by=acting_user if acting_user else None
+    )
+    try:
+        with transaction.atomic():
+            medication.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{patient.full_name} already takes {drug.name}.", code="medication_exists"
+        ) from exc
+    audit.record(
+        actor=acting_user,
+        action="medication.add",
+        instance=medication,
+        changes={"patient": patient.pk, "drug": drug.code},
+    )
+    return medication
+
+
+@transaction.atomic
+def medication_end(*, medication: PatientMedication, acting_user: Actor) -> PatientMedication:
+    """The patient no longer takes the drug. The row stays, ended, for the record."""
+    locked = PatientMedication.objects.select_for_update().get(pk=medication.pk)
+    if locked.ended_at is None:
+        locked.ended_at = timezone.now()
+        locked.save(update_fields=["ended_at"])
+        audit.record(
+            actor=acting_user,
+            action="medication.end",
+            instance=locked,
+            changes={"patient": locked.patient_id, "drug": locked.drug.code},
+        )
+    return locked

@@ -1,0 +1,1 @@
+"""When and where: working hours, closures, appointments and their reminders."""

@@ -1,0 +1,88 @@
+"""Fixtures shared by the whole suite: staff per role, API clients, and the real services."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from clinic.roles import assign_role
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name: str, error: str | None) -> None:
+    """A missing real service fails the test in CI and skips it (with the reason) elsewhere."""
+    if error is None:
+        return
+    message = f"{name} is not available: {error}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def make_staff(db: None) -> Callable[..., object]:
+    User = get_user_model()
+
+    def make(role: str | None, username: str | None = None) -> object:
+        name = username or f"{role or 'norole'}-{User.objects.count() + 1}"
+        user = User.objects.create_user(username=name, password="pw-for-tests-1")
+        if role:
+            assign_role(user, role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_as(make_staff: Callable[..., object]) -> Callable[[str | None], APIClient]:
+    """`api_as("nurse")`: a client authenticated by token as a fresh user with that role."""
+
+    def client_for(role: str | None) -> APIClient:
+        user = make_staff(role)
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.user = user  # type: ignore[attr-defined]
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def scheduler_api(api_as: Callable[[str | None], APIClient]) -> APIClient:
+    return api_as("scheduler")
+
+
+@pytest.fixture
+def nurse_api(api_as: Callable[[str | None], APIClient]) -> APIClient:
+    return api_as("nurse")
+
+
+@pytest.fixture
+def manager_api(api_as: Callable[[str | None], APIClient]) -> APIClient:
+    return api_as("manager")
+
+
+@pytest.fixture
+def anon_api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        error = None
+    except Exception as exc:  # any failure means no usable Redis
+        error = str(exc)
+    require_service("Redis", error)
+    return url
