@@ -96,6 +96,8 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'clinic.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Lets two test runs on one machine (say, two checkouts) use separate test databases.
+TEST_DB_SUFFIX = os.environ.get("TEST_DB_SUFFIX", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -107,7 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # Tests use a file, not shared-cache memory: the race tests need real file locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-clinic.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-clinic{TEST_DB_SUFFIX}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{TEST_DB_SUFFIX}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, i18n, time ------------------------------------------------------------------------
@@ -121,9 +125,10 @@ LOGIN_URL = "/admin/login/"
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "UTC"
 # Days, working hours and the local hour of reminders are decided in this zone.
 CLINIC_TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
+# Stored in UTC; shown (admin, API) and read (naive input) in the clinic's own zone.
+TIME_ZONE = CLINIC_TIME_ZONE
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Pain Clinic")
 CLINIC_HOLIDAYS_COUNTRY = os.environ.get("CLINIC_HOLIDAYS_COUNTRY", "US")
 CLINIC_HOLIDAYS_SUBDIV = os.environ.get("CLINIC_HOLIDAYS_SUBDIV", "NY") or None
@@ -240,3 +245,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# --- Scheduling ---------------------------------------------------------------------------------
+
+# Slot search offers starts on this grid (minutes), on the clinic's clock.
+SLOT_GRID_MINUTES = 15

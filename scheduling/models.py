@@ -1,1 +1,243 @@
-"""When and where: working hours, closures, appointments and their reminders."""
+"""When and where: opening and working hours, closures, and appointments.
+
+The guarantee that no provider, room or patient is in two active appointments at once is
+the database's: on PostgreSQL, exclusion constraints over time ranges (below); on SQLite,
+immediate transactions around the same overlap check the slot search uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+
+from clinic.models import Patient, Provider, Room
+from procedures.choices import Region, Side
+from procedures.models import ProcedureType
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WeeklyHours(models.Model):
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["weekday", "start_time"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class ClinicHours(WeeklyHours):
+    """When the clinic's rooms are open, in clinic local time."""
+
+    class Meta(WeeklyHours.Meta):
+        verbose_name_plural = "clinic hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")), name="clinic_hours_start_before_end"
+            )
+        ]
+
+
+class WorkingHours(WeeklyHours):
+    """A provider's regular week, in clinic local time. Several rows a day make split shifts."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="working_hours")
+
+    class Meta(WeeklyHours.Meta):
+        verbose_name_plural = "working hours"
+        ordering = ["provider", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")), name="working_hours_start_before_end"
+            )
+        ]
+
+
+class ProviderDayException(models.Model):
+    """A dated change to a provider's week: a day off (no times) or other hours that day.
+
+    All rows for a date replace the weekly hours of that date, so a half day is one row
+    with the morning's times, and vacation is one row a day with no times.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["provider", "date", "start_time"]
+        indexes = [models.Index(fields=["date"], name="provider_exception_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start_time__isnull=True) & Q(end_time__isnull=True))
+                | Q(start_time__lt=F("end_time")),
+                name="exception_off_or_valid_hours",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.start_time is None:
+            return f"{self.provider} off on {self.date}"
+        return f"{self.provider} on {self.date}: {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class ClinicDay(models.Model):
+    """A dated override of the clinic calendar: closed (a snow day), or open on a holiday."""
+
+    date = models.DateField(unique=True)
+    closed = models.BooleanField(
+        default=True, help_text="Unticked: the clinic opens on this public holiday."
+    )
+    name = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'closed' if self.closed else 'open'} {self.name}".strip()
+
+
+class RoomClosure(models.Model):
+    """A room out of use for a while (maintenance, equipment service)."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="closures")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["room", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")), name="room_closure_start_before_end"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room} closed {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Status(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No show"
+
+
+# Appointments in these states hold their provider, room and patient; the others free them.
+ACTIVE_STATUSES = (Status.SCHEDULED, Status.CHECKED_IN, Status.COMPLETED)
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class PostgresExclusionConstraint(ExclusionConstraint):
+    """An exclusion constraint that exists on PostgreSQL and is left out elsewhere.
+
+    On SQLite the same guarantee comes from immediate transactions in the booking service.
+    """
+
+    def create_sql(self, model, schema_editor):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().create_sql(model, schema_editor)
+
+    def constraint_sql(self, model, schema_editor):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().constraint_sql(model, schema_editor)
+
+    def remove_sql(self, model, schema_editor):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor != "postgresql":
+            return None
+        return super().remove_sql(model, schema_editor)
+
+    def validate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The booking service checks overlaps itself; the database enforces them on commit.
+        return None
+
+
+def _no_overlap(name: str, resource: str, until: str) -> PostgresExclusionConstraint:
+    return PostgresExclusionConstraint(
+        name=name,
+        expressions=[
+            (TsTzRange("start", until, RangeBoundary()), RangeOperators.OVERLAPS),
+            (resource, RangeOperators.EQUAL),
+        ],
+        condition=Q(status__in=[s.value for s in ACTIVE_STATUSES]),
+        violation_error_code="slot_unavailable",
+    )
+
+
+class Appointment(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    procedure_type = models.ForeignKey(ProcedureType, on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=10, choices=Region.choices)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # End plus the room's turnover when booked: the room is not free again before this.
+    room_busy_until = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    cancel_reason = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    check_in_override_reason = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            models.Index(fields=["start"], name="appointment_start"),
+            models.Index(fields=["provider", "start"], name="appointment_provider_start"),
+            models.Index(fields=["room", "start"], name="appointment_room_start"),
+            models.Index(fields=["patient", "start"], name="appointment_patient_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointment_has_length"),
+            models.CheckConstraint(
+                condition=Q(end__lte=F("room_busy_until")), name="turnover_not_negative"
+            ),
+            _no_overlap("no_provider_overlap", "provider", "end"),
+            _no_overlap("no_room_overlap", "room", "room_busy_until"),
+            _no_overlap("no_patient_overlap", "patient", "end"),
+        ]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.start)
+        return f"{self.procedure_type.code} for {self.patient} at {when:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.end - self.start

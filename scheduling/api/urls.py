@@ -1,1 +1,34 @@
-urlpatterns: list = []
+from django.urls import path
+
+from scheduling.api import views
+
+urlpatterns = [
+    path("slots/", views.SlotSearch.as_view(), name="slot-search"),
+    path("appointments/", views.AppointmentListCreate.as_view(), name="appointment-list"),
+    path("appointments/<int:pk>/", views.AppointmentDetail.as_view(), name="appointment-detail"),
+    path(
+        "appointments/<int:pk>/reschedule/",
+        views.AppointmentReschedule.as_view(),
+        name="appointment-reschedule",
+    ),
+    path(
+        "appointments/<int:pk>/cancel/",
+        views.AppointmentCancel.as_view(),
+        name="appointment-cancel",
+    ),
+    path(
+        "appointments/<int:pk>/check-in/",
+        views.AppointmentCheckIn.as_view(),
+        name="appointment-check-in",
+    ),
+    path(
+        "appointments/<int:pk>/complete/",
+        views.AppointmentComplete.as_view(),
+        name="appointment-complete",
+    ),
+    path(
+        "appointments/<int:pk>/no-show/",
+        views.AppointmentNoShow.as_view(),
+        name="appointment-no-show",
+    ),
+]

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from clinic.models import Patient, Provider, Room
+from procedures.choices import Region, Side
+from procedures.models import ProcedureType
+from scheduling.models import Appointment, Status
+
+
+class ProcedureCodeField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("help_text", "Procedure code, e.g. `MBB`.")
+        super().__init__(
+            slug_field="code", queryset=ProcedureType.objects.filter(active=True), **kwargs
+        )
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    procedure_type = ProcedureCodeField()
+    after = serializers.DateTimeField(required=False, help_text="Default: now.")
+    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100)
+    days = serializers.IntegerField(
+        required=False, default=30, min_value=1, max_value=120, help_text="Window length."
+    )
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    side = serializers.ChoiceField(choices=Side.choices, required=False)
+    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all(), required=False)
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    provider = serializers.IntegerField(source="provider.pk")
+    provider_name = serializers.CharField(source="provider.name")
+    room = serializers.IntegerField(source="room.pk")
+    room_name = serializers.CharField(source="room.name")
+
+
+class BookSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    procedure_type = ProcedureCodeField()
+    region = serializers.ChoiceField(choices=Region.choices)
+    side = serializers.ChoiceField(choices=Side.choices)
+    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all())
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
+    start = serializers.DateTimeField()
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all(), required=False)
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CheckInSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(max_length=500, required=False, default="")
+
+
+class AppointmentListQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    provider = serializers.IntegerField(required=False, min_value=1)
+    room = serializers.IntegerField(required=False, min_value=1)
+    patient = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    procedure_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    procedure_name = serializers.CharField(source="procedure_type.name", read_only=True)
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    room_name = serializers.CharField(source="room.name", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "status",
+            "patient",
+            "patient_name",
+            "procedure_type",
+            "procedure_name",
+            "region",
+            "side",
+            "provider",
+            "provider_name",
+            "room",
+            "room_name",
+            "start",
+            "end",
+            "cancel_reason",
+            "check_in_override_reason",
+            "checked_in_at",
+            "completed_at",
+            "cancelled_at",
+            "no_show_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields

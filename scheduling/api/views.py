@@ -1,0 +1,245 @@
+"""Thin views over slot search and the appointment services."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic.api.errors import ErrorSerializer, RefusalSerializer
+from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
+from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
+from scheduling import selectors, services
+from scheduling.api.serializers import (
+    AppointmentListQuerySerializer,
+    AppointmentSerializer,
+    BookSerializer,
+    CancelSerializer,
+    CheckInSerializer,
+    RescheduleSerializer,
+    SlotQuerySerializer,
+    SlotSerializer,
+)
+from scheduling.models import Appointment
+from scheduling.slots import SlotQuery, find_slots
+
+
+def _refusal(description: str) -> OpenApiResponse:
+    return OpenApiResponse(RefusalSerializer, description=description)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+PLACE_ERRORS = {
+    409: _error("`slot_unavailable`: provider, room (turnover included) or patient is busy."),
+    422: _refusal(
+        "`not_eligible` (with every violation), `outside_hours`, `room_unsuitable` "
+        "or `start_in_past`."
+    ),
+}
+TRANSITION_ERROR = {409: _error("`invalid_transition`: not allowed from the current status.")}
+
+
+def _appointment(pk: int) -> Appointment:
+    return get_object_or_404(selectors.appointments_with_context(), pk=pk)
+
+
+def _render(appointment: Appointment, code: int = status.HTTP_200_OK) -> Response:
+    fresh = selectors.appointments_with_context().get(pk=appointment.pk)
+    return Response(AppointmentSerializer(fresh).data, status=code)
+
+
+@extend_schema(tags=["slots"])
+class SlotSearch(APIView):
+    allowed_roles = ALL_ROLES
+
+    @extend_schema(
+        summary="The next free slots for a procedure, earliest first",
+        description=(
+            "Slots lie in working hours, in a room fit for the procedure, free for provider, "
+            "room (turnover included) and patient. With `patient`, only times a booking would "
+            "accept for that patient."
+        ),
+        parameters=[SlotQuerySerializer],
+        responses={
+            200: SlotSerializer(many=True),
+            **BAD_INPUT,
+            **AUTH_ERRORS,
+            422: _error("`room_unsuitable`"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        params = SlotQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        query = SlotQuery(
+            procedure_type=data["procedure_type"],
+            after=data.get("after") or timezone.now(),
+            limit=data["limit"],
+            days=data["days"],
+            patient=data.get("patient"),
+            provider=data.get("provider"),
+            room=data.get("room"),
+        )
+        return Response(SlotSerializer(find_slots(query), many=True).data)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentListCreate(APIView):
+    allowed_roles = {"GET": ALL_ROLES, "POST": SCHEDULING}
+
+    @extend_schema(
+        summary="Appointments by date, provider, room, patient or status",
+        parameters=[AppointmentListQuerySerializer],
+        responses={200: AppointmentSerializer(many=True), **BAD_INPUT, **AUTH_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        params = AppointmentListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        appointments = selectors.appointment_list(
+            on_date=data.get("date"),
+            provider_id=data.get("provider"),
+            room_id=data.get("room"),
+            patient_id=data.get("patient"),
+            status=data.get("status"),
+        )
+        return Response(AppointmentSerializer(appointments[:500], many=True).data)
+
+    @extend_schema(
+        summary="Book a case",
+        request=BookSerializer,
+        responses={201: AppointmentSerializer, **BAD_INPUT, **AUTH_ERRORS, **PLACE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = BookSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = services.appointment_book(
+            acting_user=request.user, **serializer.validated_data
+        )
+        return _render(appointment, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentDetail(APIView):
+    allowed_roles = ALL_ROLES
+
+    @extend_schema(
+        summary="An appointment", responses={200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return _render(_appointment(pk))
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentReschedule(APIView):
+    allowed_roles = SCHEDULING
+
+    @extend_schema(
+        summary="Move a scheduled case; every rule is checked again",
+        request=RescheduleSerializer,
+        responses={
+            200: AppointmentSerializer,
+            **BAD_INPUT,
+            **AUTH_ERRORS,
+            **NOT_FOUND,
+            **PLACE_ERRORS,
+            409: _error("`slot_unavailable`, or `invalid_transition` unless scheduled."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = _appointment(pk)
+        serializer = RescheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moved = services.appointment_reschedule(
+            appointment=appointment, acting_user=request.user, **serializer.validated_data
+        )
+        return _render(moved)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentCancel(APIView):
+    allowed_roles = SCHEDULING
+
+    @extend_schema(
+        summary="Cancel a case, with a reason; its pending reminders are cancelled",
+        request=CancelSerializer,
+        responses={
+            200: AppointmentSerializer,
+            **BAD_INPUT,
+            **AUTH_ERRORS,
+            **NOT_FOUND,
+            **TRANSITION_ERROR,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = _appointment(pk)
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cancelled = services.appointment_cancel(
+            appointment=appointment, acting_user=request.user, **serializer.validated_data
+        )
+        return _render(cancelled)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentCheckIn(APIView):
+    allowed_roles = NURSING
+
+    @extend_schema(
+        summary="Check the patient in (on the day of the case)",
+        request=CheckInSerializer,
+        responses={
+            200: AppointmentSerializer,
+            **BAD_INPUT,
+            **AUTH_ERRORS,
+            **NOT_FOUND,
+            **TRANSITION_ERROR,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = _appointment(pk)
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checked_in = services.appointment_check_in(
+            appointment=appointment, acting_user=request.user, **serializer.validated_data
+        )
+        return _render(checked_in)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentComplete(APIView):
+    allowed_roles = NURSING
+
+    @extend_schema(
+        summary="Mark a checked-in case completed",
+        request=None,
+        responses={200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND, **TRANSITION_ERROR},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        completed = services.appointment_complete(
+            appointment=_appointment(pk), acting_user=request.user
+        )
+        return _render(completed)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentNoShow(APIView):
+    allowed_roles = ALL_ROLES
+
+    @extend_schema(
+        summary="Mark a scheduled case as a no-show (once its start has passed)",
+        request=None,
+        responses={200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND, **TRANSITION_ERROR},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        marked = services.appointment_no_show(
+            appointment=_appointment(pk), acting_user=request.user
+        )
+        return _render(marked)

@@ -1,0 +1,286 @@
+"""Who is working, which room is open, and who is busy: the one definition of a free slot.
+
+Slot search and booking both load a `Calendar` and a `BusyIndex` for their window (a few
+queries, never one per candidate) and ask the same questions of them, so a slot that the
+search offers is a slot that booking accepts at that moment.
+
+Weekly hours are clinic local time; everything here is turned into aware UTC datetimes
+through the clinic's zone, so the days clocks change have 23 or 25 hours as they should.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+from django.db.models import Q
+
+from clinic.models import Room
+from procedures.models import ProcedureType
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    ClinicDay,
+    ClinicHours,
+    ProviderDayException,
+    RoomClosure,
+    WorkingHours,
+)
+
+UTC = dt.UTC
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(settings.CLINIC_TIME_ZONE)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(clinic_zone()).date()
+
+
+def at_local(day: dt.date, time: dt.time) -> dt.datetime:
+    """The UTC instant of a clinic wall-clock time on a date."""
+    return dt.datetime.combine(day, time, tzinfo=clinic_zone()).astimezone(UTC)
+
+
+def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants at which a clinic day starts and the next one starts (23-25 h apart)."""
+    return at_local(day, dt.time.min), at_local(day + dt.timedelta(days=1), dt.time.min)
+
+
+def days_between(first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: dt.datetime
+    end: dt.datetime
+
+    def covers(self, start: dt.datetime, end: dt.datetime) -> bool:
+        return self.start <= start and end <= self.end
+
+
+@lru_cache(maxsize=32)
+def _public_holidays(country: str, subdiv: str | None, year: int) -> dict[dt.date, str]:
+    return dict(holidays.country_holidays(country, subdiv=subdiv, years=year))
+
+
+def room_suits(room: Room, procedure_type: ProcedureType) -> bool:
+    return room.fluoroscopy or not procedure_type.requires_fluoroscopy
+
+
+@dataclass
+class Calendar:
+    """Opening hours, closures and working hours for a range of clinic dates."""
+
+    first: dt.date
+    last: dt.date
+    clinic_hours: dict[int, list[tuple[dt.time, dt.time]]]
+    day_overrides: dict[dt.date, ClinicDay]
+    weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]]
+    exceptions: dict[tuple[int, dt.date], list[ProviderDayException]]
+    room_closures: dict[int, list[Interval]]
+    _open: dict[dt.date, list[Interval]] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, *, first: dt.date, last: dt.date, provider_ids: Iterable[int], room_ids: Iterable[int]
+    ) -> Calendar:
+        provider_ids, room_ids = list(provider_ids), list(room_ids)
+        clinic_hours: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+        for row in ClinicHours.objects.all():
+            clinic_hours[row.weekday].append((row.start_time, row.end_time))
+        weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for hours in WorkingHours.objects.filter(provider_id__in=provider_ids):
+            weekly[hours.provider_id][hours.weekday].append((hours.start_time, hours.end_time))
+        exceptions: dict[tuple[int, dt.date], list[ProviderDayException]] = defaultdict(list)
+        for exc in ProviderDayException.objects.filter(
+            provider_id__in=provider_ids, date__range=(first, last)
+        ):
+            exceptions[(exc.provider_id, exc.date)].append(exc)
+        window_start, _ = local_day_bounds(first)
+        _, window_end = local_day_bounds(last)
+        closures: dict[int, list[Interval]] = defaultdict(list)
+        for closure in RoomClosure.objects.filter(
+            room_id__in=room_ids, starts_at__lt=window_end, ends_at__gt=window_start
+        ):
+            closures[closure.room_id].append(Interval(closure.starts_at, closure.ends_at))
+        return cls(
+            first=first,
+            last=last,
+            clinic_hours=clinic_hours,
+            day_overrides={d.date: d for d in ClinicDay.objects.filter(date__range=(first, last))},
+            weekly=weekly,
+            exceptions=exceptions,
+            room_closures=closures,
+        )
+
+    def closed_because(self, day: dt.date) -> str | None:
+        """Why the clinic is closed on a date, or None when it opens."""
+        override = self.day_overrides.get(day)
+        if override is not None:
+            return (override.name or "Clinic closed") if override.closed else None
+        holiday = _public_holidays(
+            settings.CLINIC_HOLIDAYS_COUNTRY, settings.CLINIC_HOLIDAYS_SUBDIV, day.year
+        ).get(day)
+        if holiday:
+            return holiday
+        if not self.clinic_hours.get(day.weekday()):
+            return "The clinic does not open on this weekday"
+        return None
+
+    def clinic_open(self, day: dt.date) -> list[Interval]:
+        if day not in self._open:
+            self._open[day] = (
+                []
+                if self.closed_because(day)
+                else [
+                    Interval(at_local(day, start), at_local(day, end))
+                    for start, end in sorted(self.clinic_hours.get(day.weekday(), []))
+                ]
+            )
+        return self._open[day]
+
+    def provider_hours(self, provider_id: int, day: dt.date) -> list[Interval]:
+        """A provider's working intervals on a date: the exceptions if any, else the week."""
+        dated = self.exceptions.get((provider_id, day))
+        if dated is not None:
+            spans = [(e.start_time, e.end_time) for e in dated if e.start_time and e.end_time]
+        else:
+            spans = self.weekly.get(provider_id, {}).get(day.weekday(), [])
+        return [Interval(at_local(day, s), at_local(day, e)) for s, e in sorted(spans)]
+
+    def provider_works(self, provider_id: int, start: dt.datetime, end: dt.datetime) -> bool:
+        day = local_date(start)
+        if self.closed_because(day):
+            return False
+        return any(i.covers(start, end) for i in self.provider_hours(provider_id, day))
+
+    def room_open(self, room_id: int, start: dt.datetime, end: dt.datetime) -> bool:
+        day = local_date(start)
+        if not any(i.covers(start, end) for i in self.clinic_open(day)):
+            return False
+        return not any(c.start < end and start < c.end for c in self.room_closures.get(room_id, []))
+
+
+@dataclass
+class Busy:
+    """One booked interval of a resource, with what it was, for a message."""
+
+    start: dt.datetime
+    end: dt.datetime
+    appointment_id: int
+
+
+@dataclass
+class Timeline:
+    """A resource's busy intervals, sorted, answering "is [start, end) free?" by bisection."""
+
+    starts: list[dt.datetime] = field(default_factory=list)
+    rows: list[Busy] = field(default_factory=list)
+    # prefix_max[i]: the row among rows[:i+1] that ends last, so one look settles a query.
+    prefix_max: list[int] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, rows: list[Busy]) -> Timeline:
+        rows = sorted(rows, key=lambda r: (r.start, r.end))
+        prefix: list[int] = []
+        for index, row in enumerate(rows):
+            if not prefix or row.end > rows[prefix[-1]].end:
+                prefix.append(index)
+            else:
+                prefix.append(prefix[-1])
+        return cls(starts=[r.start for r in rows], rows=rows, prefix_max=prefix)
+
+    def overlap(self, start: dt.datetime, end: dt.datetime) -> Busy | None:
+        """A booked interval that overlaps [start, end), or None when it is free."""
+        before_end = bisect.bisect_left(self.starts, end)
+        if before_end == 0:
+            return None
+        latest = self.rows[self.prefix_max[before_end - 1]]
+        return latest if latest.end > start else None
+
+
+@dataclass(frozen=True)
+class Clash:
+    resource: str  # "provider", "room" or "patient"
+    busy: Busy
+
+
+@dataclass
+class BusyIndex:
+    providers: dict[int, Timeline]
+    rooms: dict[int, Timeline]
+    patient: Timeline
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        start: dt.datetime,
+        end: dt.datetime,
+        provider_ids: Iterable[int],
+        room_ids: Iterable[int],
+        patient_id: int | None = None,
+        exclude_appointment_id: int | None = None,
+    ) -> BusyIndex:
+        """Every active appointment that touches [start, end) for these resources: one query."""
+        who = Q(provider_id__in=list(provider_ids)) | Q(room_id__in=list(room_ids))
+        if patient_id is not None:
+            who |= Q(patient_id=patient_id)
+        rows = (
+            Appointment.objects.filter(who, status__in=ACTIVE_STATUSES)
+            .filter(start__lt=end, room_busy_until__gt=start)
+            .exclude(pk=exclude_appointment_id)
+            .values_list(
+                "id", "provider_id", "room_id", "patient_id", "start", "end", "room_busy_until"
+            )
+        )
+        by_provider: dict[int, list[Busy]] = defaultdict(list)
+        by_room: dict[int, list[Busy]] = defaultdict(list)
+        by_patient: list[Busy] = []
+        for pk, provider_id, room_id, row_patient_id, row_start, row_end, room_until in rows:
+            by_provider[provider_id].append(Busy(row_start, row_end, pk))
+            by_room[room_id].append(Busy(row_start, room_until, pk))
+            if row_patient_id == patient_id:
+                by_patient.append(Busy(row_start, row_end, pk))
+        return cls(
+            providers={k: Timeline.build(v) for k, v in by_provider.items()},
+            rooms={k: Timeline.build(v) for k, v in by_room.items()},
+            patient=Timeline.build(by_patient),
+        )
+
+    def clash(
+        self,
+        *,
+        provider_id: int,
+        room_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        room_busy_until: dt.datetime,
+    ) -> Clash | None:
+        """The first resource already busy for this case, or None when all three are free."""
+        checks = (
+            ("patient", self.patient, end),
+            ("provider", self.providers.get(provider_id), end),
+            ("room", self.rooms.get(room_id), room_busy_until),
+        )
+        for resource, timeline, until in checks:
+            if timeline is not None:
+                busy = timeline.overlap(start, until)
+                if busy is not None:
+                    return Clash(resource, busy)
+        return None

@@ -1,0 +1,23 @@
+"""Scheduling refusals, each with the stable code of API.md."""
+
+from clinic.errors import Conflict, Unprocessable
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class OutsideHours(Unprocessable):
+    code = "outside_hours"
+
+
+class RoomUnsuitable(Unprocessable):
+    code = "room_unsuitable"
+
+
+class StartInPast(Unprocessable):
+    code = "start_in_past"

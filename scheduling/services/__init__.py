@@ -1,0 +1,18 @@
+"""The write side of scheduling: every change to an appointment goes through here."""
+
+from scheduling.services.booking import appointment_book, appointment_reschedule
+from scheduling.services.lifecycle import (
+    appointment_cancel,
+    appointment_check_in,
+    appointment_complete,
+    appointment_no_show,
+)
+
+__all__ = [
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_check_in",
+    "appointment_complete",
+    "appointment_no_show",
+    "appointment_reschedule",
+]

@@ -1,0 +1,209 @@
+"""Booking and moving appointments: the only code that puts a case in the calendar.
+
+Each call is one transaction. It locks the patient's row first (so two desks booking for
+one patient queue up behind each other before any rule counts their history), checks the
+place and time with the same `availability` questions the slot search asks, inserts, and
+writes the audit row. The database has the last word on overlaps: on PostgreSQL an
+exclusion constraint refuses the loser of a race; on SQLite the immediate transaction
+keeps a second writer out until the first has committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic import audit
+from clinic.models import Patient, Provider, Room
+from procedures.models import ProcedureType
+from scheduling.availability import BusyIndex, Calendar, local_date, room_suits
+from scheduling.errors import OutsideHours, RoomUnsuitable, SlotUnavailable, StartInPast
+from scheduling.models import Appointment
+from scheduling.states import require_reschedulable
+
+Actor = AbstractBaseUser | None
+
+OVERLAP_CONSTRAINTS = {
+    "no_provider_overlap": "provider",
+    "no_room_overlap": "room",
+    "no_patient_overlap": "patient",
+}
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
+
+
+def check_place(
+    *,
+    patient: Patient,
+    procedure_type: ProcedureType,
+    provider: Provider,
+    room: Room,
+    start: dt.datetime,
+    exclude_appointment_id: int | None = None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """Raise the refusal a scheduler should see, or return (end, room busy until)."""
+    if start < timezone.now():
+        raise StartInPast(f"{_when(start)} has already passed; choose a later time.")
+    if not room.active or not room_suits(room, procedure_type):
+        raise RoomUnsuitable(
+            f"{room.name} cannot host {procedure_type.name}: it needs a fluoroscopy suite."
+            if room.active
+            else f"{room.name} is not in use."
+        )
+    end = start + dt.timedelta(minutes=procedure_type.duration_minutes)
+    room_busy_until = end + dt.timedelta(minutes=room.turnover_minutes)
+
+    day = local_date(start)
+    calendar = Calendar.load(first=day, last=day, provider_ids=[provider.pk], room_ids=[room.pk])
+    closed = calendar.closed_because(day)
+    if closed:
+        raise OutsideHours(f"The clinic is closed on {day:%a %d %b %Y} ({closed}).")
+    if not provider.active or not calendar.provider_works(provider.pk, start, end):
+        raise OutsideHours(
+            f"{provider.name} is not working {_local(start)}-{_local(end)} on {day:%a %d %b %Y}."
+        )
+    if not calendar.room_open(room.pk, start, end):
+        raise OutsideHours(
+            f"{room.name} is not open {_local(start)}-{_local(end)} on {day:%a %d %b %Y}."
+        )
+
+    busy = BusyIndex.load(
+        start=start,
+        end=room_busy_until,
+        provider_ids=[provider.pk],
+        room_ids=[room.pk],
+        patient_id=patient.pk,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    clash = busy.clash(
+        provider_id=provider.pk,
+        room_id=room.pk,
+        start=start,
+        end=end,
+        room_busy_until=room_busy_until,
+    )
+    if clash is not None:
+        who = {
+            "provider": provider.name,
+            "room": room.name,
+            "patient": patient.full_name,
+        }[clash.resource]
+        extra = " (turnover included)" if clash.resource == "room" else ""
+        raise SlotUnavailable(
+            f"{who} is already booked {_local(clash.busy.start)}-{_local(clash.busy.end)}"
+            f"{extra} on {local_date(clash.busy.start):%a %d %b %Y}.",
+            extra={"resource": clash.resource},
+        )
+    return end, room_busy_until
+
+
+def _save_guarded(appointment: Appointment, update_fields: list[str] | None = None) -> None:
+    """Save; an overlap the database refuses (a race lost) becomes `slot_unavailable`."""
+    try:
+        with transaction.atomic():
+            appointment.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if constraint not in OVERLAP_CONSTRAINTS:
+            raise
+        resource = OVERLAP_CONSTRAINTS[constraint]
+        raise SlotUnavailable(
+            f"The {resource} was booked by someone else a moment ago; pick another slot.",
+            extra={"resource": resource},
+        ) from exc
+
+
+def lock_patient(patient: Patient) -> Patient:
+    """Lock the patient's row. Callers take this lock before any other row lock."""
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: Patient,
+    procedure_type: ProcedureType,
+    region: str,
+    side: str,
+    provider: Provider,
+    room: Room,
+    start: dt.datetime,
+    acting_user: Actor,
+) -> Appointment:
+    patient = lock_patient(patient)
+    end, room_busy_until = check_place(
+        patient=patient, procedure_type=procedure_type, provider=provider, room=room, start=start
+    )
+    appointment = Appointment(
+        patient=patient,
+        procedure_type=procedure_type,
+        region=region,
+        side=side,
+        provider=provider,
+        room=room,
+        start=start,
+        end=end,
+        room_busy_until=room_busy_until,
+        created_by=acting_user,
+    )
+    _save_guarded(appointment)
+    audit.record(
+        actor=acting_user,
+        action="appointment.book",
+        instance=appointment,
+        changes=audit.snapshot(
+            appointment,
+            ["patient", "procedure_type", "region", "side", "provider", "room", "start", "end"],
+        ),
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    provider: Provider | None = None,
+    room: Room | None = None,
+    acting_user: Actor,
+) -> Appointment:
+    """Move a scheduled case to another time (and provider or room); every check runs again."""
+    patient = lock_patient(appointment.patient)
+    locked = (
+        Appointment.objects.select_for_update()
+        .select_related("procedure_type")
+        .get(pk=appointment.pk)
+    )
+    require_reschedulable(locked.status)
+    provider = provider or locked.provider
+    room = room or locked.room
+    end, room_busy_until = check_place(
+        patient=patient,
+        procedure_type=locked.procedure_type,
+        provider=provider,
+        room=room,
+        start=start,
+        exclude_appointment_id=locked.pk,
+    )
+    fields = ["start", "end", "provider", "room"]
+    before = audit.snapshot(locked, fields)
+    locked.start, locked.end, locked.room_busy_until = start, end, room_busy_until
+    locked.provider, locked.room = provider, room
+    _save_guarded(locked, ["start", "end", "room_busy_until", "provider", "room", "updated_at"])
+    audit.record(
+        actor=acting_user,
+        action="appointment.reschedule",
+        instance=locked,
+        changes=audit.diff(before, audit.snapshot(locked, fields)),
+    )
+    return locked

@@ -1,0 +1,101 @@
+"""Moving an appointment through its day: check-in, completion, no-show, cancellation."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from clinic import audit
+from scheduling.availability import local_date
+from scheduling.errors import InvalidTransition
+from scheduling.models import Appointment, Status
+from scheduling.services.booking import lock_patient
+from scheduling.states import require_transition
+
+Actor = AbstractBaseUser | None
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    lock_patient(appointment.patient)
+    return Appointment.objects.select_for_update().get(pk=appointment.pk)
+
+
+def _move(
+    locked: Appointment,
+    target: Status,
+    *,
+    acting_user: Actor,
+    stamp_field: str,
+    reason: str = "",
+    extra_fields: dict[str, object] | None = None,
+) -> Appointment:
+    before = locked.status
+    locked.status = target
+    setattr(locked, stamp_field, timezone.now())
+    for name, value in (extra_fields or {}).items():
+        setattr(locked, name, value)
+    locked.save(update_fields=["status", stamp_field, *(extra_fields or {}), "updated_at"])
+    audit.record(
+        actor=acting_user,
+        action=f"appointment.{target.value}",
+        instance=locked,
+        changes={
+            "status": [before, target.value],
+            **{k: [None, v] for k, v in (extra_fields or {}).items()},
+        },
+        reason=reason,
+    )
+    return locked
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, reason: str, acting_user: Actor) -> Appointment:
+    locked = _lock(appointment)
+    require_transition(locked.status, Status.CANCELLED)
+    return _move(
+        locked,
+        Status.CANCELLED,
+        acting_user=acting_user,
+        stamp_field="cancelled_at",
+        reason=reason,
+        extra_fields={"cancel_reason": reason},
+    )
+
+
+@transaction.atomic
+def appointment_check_in(
+    *, appointment: Appointment, acting_user: Actor, override_reason: str = ""
+) -> Appointment:
+    locked = _lock(appointment)
+    require_transition(locked.status, Status.CHECKED_IN)
+    day = local_date(locked.start)
+    if day != timezone.localdate():
+        raise InvalidTransition(f"Check-in opens on the day of the case, {day:%a %d %b %Y}.")
+    extra = {"check_in_override_reason": override_reason} if override_reason else {}
+    return _move(
+        locked,
+        Status.CHECKED_IN,
+        acting_user=acting_user,
+        stamp_field="checked_in_at",
+        reason=override_reason,
+        extra_fields=extra,
+    )
+
+
+@transaction.atomic
+def appointment_complete(*, appointment: Appointment, acting_user: Actor) -> Appointment:
+    locked = _lock(appointment)
+    require_transition(locked.status, Status.COMPLETED)
+    return _move(locked, Status.COMPLETED, acting_user=acting_user, stamp_field="completed_at")
+
+
+@transaction.atomic
+def appointment_no_show(*, appointment: Appointment, acting_user: Actor) -> Appointment:
+    locked = _lock(appointment)
+    require_transition(locked.status, Status.NO_SHOW)
+    if timezone.now() < locked.start:
+        raise InvalidTransition(
+            "A patient can be marked as a no-show only once the start time has passed."
+        )
+    return _move(locked, Status.NO_SHOW, acting_user=acting_user, stamp_field="no_show_at")

@@ -1,0 +1,143 @@
+"""Slot search: the earliest times at which a case fits a provider, a room and the patient.
+
+It reads the window once (a `Calendar` and a `BusyIndex`, a handful of queries whatever
+the window's size) and then walks a 15-minute grid in memory, asking each candidate the
+same questions booking asks. With a patient, a date filter from the rules drops the days
+on which booking would refuse them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from clinic.models import Patient, Provider, Room
+from clinic.selectors import providers_active, rooms_active
+from procedures.models import ProcedureType
+from scheduling.availability import (
+    BusyIndex,
+    Calendar,
+    clinic_zone,
+    days_between,
+    local_date,
+    room_suits,
+)
+from scheduling.errors import RoomUnsuitable
+
+DateFilter = Callable[[dt.date], bool]
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    provider: Provider
+    room: Room
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    procedure_type: ProcedureType
+    after: dt.datetime
+    limit: int = 10
+    days: int = 30
+    patient: Patient | None = None
+    provider: Provider | None = None
+    room: Room | None = None
+
+
+def grid() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.SLOT_GRID_MINUTES)
+
+
+def ceil_to_grid(moment: dt.datetime) -> dt.datetime:
+    """The first grid point at or after a moment. Grid points are whole multiples of the step
+    since the epoch: clinic zones' offsets are multiples of 15 minutes, so these are also
+    :00, :15, :30 and :45 on the clinic's clock, on every day including DST changes."""
+    step = int(grid().total_seconds())
+    seconds = int(moment.timestamp())
+    if moment.microsecond:
+        seconds += 1
+    return dt.datetime.fromtimestamp(-(-seconds // step) * step, tz=dt.UTC)
+
+
+def candidate_rooms(procedure_type: ProcedureType, room: Room | None) -> list[Room]:
+    if room is not None:
+        if not room.active or not room_suits(room, procedure_type):
+            raise RoomUnsuitable(f"{room.name} cannot host {procedure_type.name}.")
+        return [room]
+    rooms = [r for r in rooms_active() if room_suits(r, procedure_type)]
+    # A case that needs no fluoroscopy goes to an exam room first, keeping the suites free.
+    return sorted(rooms, key=lambda r: (r.fluoroscopy, r.name, r.pk))
+
+
+def find_slots(query: SlotQuery, *, date_allowed: DateFilter | None = None) -> list[Slot]:
+    procedure = query.procedure_type
+    duration = dt.timedelta(minutes=procedure.duration_minutes)
+    begin = ceil_to_grid(max(query.after, timezone.now()))
+    # Wall-clock arithmetic in the clinic's zone: "30 days" ends at the same local time.
+    window_end = (begin.astimezone(clinic_zone()) + dt.timedelta(days=query.days)).astimezone(
+        dt.UTC
+    )
+    providers: Sequence[Provider] = [query.provider] if query.provider else list(providers_active())
+    providers = [p for p in providers if p.active]
+    rooms = candidate_rooms(procedure, query.room)
+    if not providers or not rooms:
+        return []
+
+    first, last = local_date(begin), local_date(window_end)
+    calendar = Calendar.load(
+        first=first,
+        last=last,
+        provider_ids=[p.pk for p in providers],
+        room_ids=[r.pk for r in rooms],
+    )
+    longest_turnover = dt.timedelta(minutes=max(r.turnover_minutes for r in rooms))
+    busy = BusyIndex.load(
+        start=begin,
+        end=window_end + duration + longest_turnover,
+        provider_ids=[p.pk for p in providers],
+        room_ids=[r.pk for r in rooms],
+        patient_id=query.patient.pk if query.patient else None,
+    )
+
+    found: list[Slot] = []
+    step = grid()
+    for day in days_between(first, last):
+        if not calendar.clinic_open(day) or (date_allowed and not date_allowed(day)):
+            continue
+        hours = {p.pk: calendar.provider_hours(p.pk, day) for p in providers}
+        starts: set[dt.datetime] = set()
+        for intervals in hours.values():
+            for interval in intervals:
+                moment = ceil_to_grid(max(interval.start, begin))
+                while moment + duration <= interval.end and moment < window_end:
+                    starts.add(moment)
+                    moment += step
+        for start in sorted(starts):
+            end = start + duration
+            for provider in providers:
+                if not any(i.covers(start, end) for i in hours[provider.pk]):
+                    continue
+                for room in rooms:
+                    if not calendar.room_open(room.pk, start, end):
+                        continue
+                    clash = busy.clash(
+                        provider_id=provider.pk,
+                        room_id=room.pk,
+                        start=start,
+                        end=end,
+                        room_busy_until=end + dt.timedelta(minutes=room.turnover_minutes),
+                    )
+                    if clash is None:
+                        found.append(Slot(start, end, provider, room))
+                        break
+                    if clash.resource != "room":
+                        break  # another room will not free the provider or the patient
+                if len(found) >= query.limit:
+                    return found
+    return found
