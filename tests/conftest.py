@@ -25,6 +25,12 @@ def require_service(name: str, error: str | None) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    # The production hasher costs ~0.3 s a password by design; tests make hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def make_staff(db: None) -> Callable[..., object]:
     User = get_user_model()

@@ -58,7 +58,9 @@ def make_small_clinic() -> SmallClinic:
     )
 
 
-def booking_body(clinic: SmallClinic, patient_id: int, start: dt.datetime, **overrides: object) -> dict:
+def booking_body(
+    clinic: SmallClinic, patient_id: int, start: dt.datetime, **overrides: object
+) -> dict:
     body = {
         "patient": patient_id,
         "procedure_type": "MBB",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from clinic import audit
@@ -26,6 +26,7 @@ from scheduling.states import require_reschedulable
 
 Actor = AbstractBaseUser | None
 
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 OVERLAP_CONSTRAINTS = {
     "no_provider_overlap": "provider",
     "no_room_overlap": "room",
@@ -120,6 +121,16 @@ def _save_guarded(appointment: Appointment, update_fields: list[str] | None = No
             f"The {resource} was booked by someone else a moment ago; pick another slot.",
             extra={"resource": resource},
         ) from exc
+    except OperationalError as exc:
+        # Two writers whose cases overlap on different resources (one's provider, the
+        # other's room) can each wait on the other's uncommitted row inside the exclusion
+        # checks. PostgreSQL breaks the cycle by failing one of them: that one lost the race.
+        if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        raise SlotUnavailable(
+            "Someone else booked an overlapping case a moment ago; pick another slot.",
+            extra={"resource": "unknown"},
+        ) from exc
 
 
 def lock_patient(patient: Patient) -> Patient:
@@ -179,8 +190,9 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move a scheduled case to another time (and provider or room); every check runs again."""
     patient = lock_patient(appointment.patient)
+    # of=("self",): lock the appointment row only, never the catalog rows the join reaches.
     locked = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("procedure_type")
         .get(pk=appointment.pk)
     )
