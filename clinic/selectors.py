@@ -9,7 +9,9 @@ from clinic.models import AuditEvent, Patient, Provider, Room
 
 def patient_search(query: str = "") -> QuerySet[Patient]:
     patients = Patient.objects.select_related("payer")
-    query = query.strip()
+    # No stored name or MRN holds a NUL (the API refuses them), and PostgreSQL refuses a
+    # query that contains one: drop it rather than fail the search.
+    query = query.replace("\x00", "").strip()
     if query:
         patients = patients.filter(
             Q(mrn__iexact=query)

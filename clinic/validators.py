@@ -6,12 +6,16 @@ import re
 
 from django.core.exceptions import ValidationError
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, full-width...), which
+# int() reads too, so such an NPI would pass its check digit. fullmatch, not ^...$: "$" also
+# matches before a trailing newline.
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+NPI = re.compile(r"[0-9]{10}")
 
 
 def validate_e164(value: str) -> None:
     """A phone number in E.164: '+', a country code, at most 15 digits, no spaces."""
-    if not E164.match(value):
+    if not E164.fullmatch(value or ""):
         raise ValidationError(
             "Enter the phone number in international E.164 form, e.g. +12125550123.",
             code="invalid_phone",
@@ -35,7 +39,7 @@ def validate_npi(value: str) -> None:
 
     CMS computes the check digit over the NPI prefixed with the card issuer code 80840.
     """
-    if not re.fullmatch(r"\d{10}", value or ""):
+    if not NPI.fullmatch(value or ""):
         raise ValidationError("An NPI is exactly 10 digits.", code="invalid_npi")
     if not luhn_valid("80840" + value):
         raise ValidationError("This NPI's check digit is wrong.", code="invalid_npi")

@@ -18,7 +18,8 @@ class ObtainToken(ObtainAuthToken):
         summary="Exchange a username and password for an API token",
         auth=[],
         request=inline_serializer(
-            "TokenRequest",
+            # COMPONENT_SPLIT_REQUEST appends "Request": the component is "CredentialsRequest".
+            "Credentials",
             {"username": serializers.CharField(), "password": serializers.CharField()},
         ),
         responses={

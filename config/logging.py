@@ -1,4 +1,8 @@
-"""One JSON object a line, for log shippers, when DEBUG is off."""
+"""One JSON object a line, for log shippers, when DEBUG is off.
+
+Tracebacks stay inside the object (json.dumps escapes their newlines), so a shipper that
+splits on lines never cuts an error in two.
+"""
 
 from __future__ import annotations
 
@@ -23,4 +27,6 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            payload["stack"] = self.formatStack(record.stack_info)
         return json.dumps(payload, default=str)

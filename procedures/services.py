@@ -49,6 +49,10 @@ def medication_end(*, medication: PatientMedication, acting_user: Actor) -> Pati
             actor=acting_user,
             action="medication.end",
             instance=locked,
-            changes={"patient": locked.patient_id, "drug": locked.drug.code},
+            changes={
+                "patient": locked.patient_id,
+                "drug": locked.drug.code,
+                "ended_at": [None, locked.ended_at.isoformat()],
+            },
         )
     return locked

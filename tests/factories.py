@@ -8,6 +8,7 @@ import factory
 
 from clinic.models import Patient, Payer, Provider, Room, Site
 from clinic.validators import luhn_valid
+from procedures.models import Drug, PatientMedication
 
 
 def npi_for(sequence: int) -> str:
@@ -60,3 +61,17 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
 def payer(code: str) -> Payer:
     return Payer.objects.get(code=code)
+
+
+def drug(code: str) -> Drug:
+    return Drug.objects.get(code=code)
+
+
+class PatientMedicationFactory(factory.django.DjangoModelFactory):
+    """A drug the patient takes now; the drug is a seeded row (warfarin unless told)."""
+
+    class Meta:
+        model = PatientMedication
+
+    patient = factory.SubFactory(PatientFactory)
+    drug = factory.LazyFunction(lambda: Drug.objects.get(code="warfarin"))

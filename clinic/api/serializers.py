@@ -1,15 +1,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.models import Patient, Payer, Provider, Room, Site
 
+# The database's limit for a PositiveSmallIntegerField. PostgreSQL enforces it (and Django
+# validates it there); SQLite does not, so without this the same input passes on one engine only.
+SMALLINT_MAX = 32767
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A row named by its code (or name): a plain string, never a number, list or object.
+
+    SlugRelatedField hands any JSON value to the query; a NUL character then makes
+    PostgreSQL refuse the query itself, which is a database error, not a field error.
+    """
+
+    default_error_messages = {"invalid": "Enter a code as a string."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 class PatientSerializer(serializers.ModelSerializer):
-    payer = serializers.SlugRelatedField(
+    payer = CodeRelatedField(
         slug_field="code",
         queryset=Payer.objects.all(),
         required=False,
@@ -63,12 +83,11 @@ class ProviderSerializer(serializers.ModelSerializer):
 
 
 class RoomSerializer(serializers.ModelSerializer):
-    site = serializers.SlugRelatedField(
-        slug_field="name", queryset=Site.objects.all(), help_text="Site name."
-    )
+    site = CodeRelatedField(slug_field="name", queryset=Site.objects.all(), help_text="Site name.")
 
     class Meta:
         model = Room
         fields = ["id", "name", "site", "fluoroscopy", "turnover_minutes", "active"]
         read_only_fields = ["id"]
+        extra_kwargs = {"turnover_minutes": {"max_value": SMALLINT_MAX}}
         # The (site, name) pair is unique; DRF reports a duplicate as a field error.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clinic.api.serializers import CodeRelatedField
 from procedures.models import Drug, HoldRule, PatientMedication, ProcedureType, RegionalBleedingRisk
 
 
@@ -52,7 +53,7 @@ class DrugSerializer(serializers.ModelSerializer):
 
 
 class MedicationInputSerializer(serializers.Serializer):
-    drug = serializers.SlugRelatedField(
+    drug = CodeRelatedField(
         slug_field="code", queryset=Drug.objects.all(), help_text="Drug code, e.g. `warfarin`."
     )
 

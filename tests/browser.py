@@ -1,0 +1,83 @@
+"""Playwright fixtures: Debian's Chromium, launched once per session, one context per test.
+
+Load with `pytest_plugins = ["tests.browser"]` in a browser test module. Playwright never
+downloads a browser here; `make setup` installs Debian's `chromium` when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Long enough for a cold page on a slow CI machine, short enough that a broken page fails.
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup: None) -> Iterator[Browser]:
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        message = f"{CHROMIUM} is missing; install Debian's chromium package (`make setup`)."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+    # Playwright's sync API keeps an asyncio event loop running in this thread for as long as
+    # it is open, so Django takes the thread for async code. Two consequences:
+    #
+    # 1. Django refuses ORM calls here (SynchronousOnlyOperation), although nothing is async:
+    #    the tests are plain blocking code and the live server answers from its own thread.
+    #    The flag lifts that check while the browser is open (the rest of the session).
+    # 2. `django.db.connections` is an asgiref Local, which keeps a separate set of connection
+    #    objects while a loop runs. The new ones point at the test databases (the settings are
+    #    shared) but lack the snapshot that serialized rollback restores the migrated catalog
+    #    from, so it is handed over from the first set (taken before the loop starts; hence
+    #    `django_db_setup` above).
+    snapshots = {
+        alias: connections[alias]._test_serialized_contents  # type: ignore[attr-defined]
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            for alias, snapshot in snapshots.items():
+                connections[alias]._test_serialized_contents = snapshot  # type: ignore[attr-defined]
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+            )
+            yield chromium
+            chromium.close()
+            # Close the second set while it is still reachable, so nothing holds the test
+            # databases open when pytest-django drops them.
+            connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in its own context: no cookies or storage shared between tests."""
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
