@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -48,7 +49,9 @@ class Room(models.Model):
         default=False, help_text="A fluoroscopy suite; otherwise an exam room."
     )
     turnover_minutes = models.PositiveSmallIntegerField(
-        default=15, help_text="Cleaning and set-up time kept free after every case."
+        default=15,
+        validators=[MaxValueValidator(240)],
+        help_text="Cleaning and set-up time kept free after every case.",
     )
     active = models.BooleanField(default=True)
 

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from clinic.api.me import Me
 from config import health
 from config.auth import ObtainToken
 
 api = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),
+    path("auth/me/", Me.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("clinic.api.urls")),

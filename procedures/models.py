@@ -4,6 +4,7 @@ and each patient's medications. Rule sets live in `rules` models added beside th
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from clinic.models import Patient
@@ -16,7 +17,9 @@ class ProcedureType(models.Model):
     cpt_codes = models.JSONField(
         default=list, help_text='CPT codes or ranges, e.g. ["64490-64495"].'
     )
-    duration_minutes = models.PositiveSmallIntegerField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(720)]
+    )
     family = models.CharField(max_length=20, choices=Family.choices)
     bleeding_risk = models.CharField(
         max_length=12,

@@ -35,6 +35,8 @@ from scheduling.models import (
 )
 
 UTC = dt.UTC
+# Longer than any case plus its room turnover (the catalog and room validators cap both).
+MAX_CASE_SPAN = dt.timedelta(days=1)
 
 
 def clinic_zone() -> ZoneInfo:
@@ -243,7 +245,9 @@ class BusyIndex:
             who |= Q(patient_id=patient_id)
         rows = (
             Appointment.objects.filter(who, status__in=ACTIVE_STATUSES)
-            .filter(start__lt=end, room_busy_until__gt=start)
+            # The lower bound on `start` lets the index stop scanning: a case (with its
+            # turnover) never spans more than a day, so nothing earlier can reach `start`.
+            .filter(start__lt=end, start__gt=start - MAX_CASE_SPAN, room_busy_until__gt=start)
             .exclude(pk=exclude_appointment_id)
             .values_list(
                 "id", "provider_id", "room_id", "patient_id", "start", "end", "room_busy_until"

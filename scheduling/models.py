@@ -220,6 +220,12 @@ class Appointment(models.Model):
         ordering = ["start", "id"]
         indexes = [
             models.Index(fields=["start"], name="appointment_start"),
+            # Busy-interval reads skip cancelled and no-show rows, often most of the table.
+            models.Index(
+                fields=["start"],
+                condition=Q(status__in=[s.value for s in ACTIVE_STATUSES]),
+                name="appointment_active_start",
+            ),
             models.Index(fields=["provider", "start"], name="appointment_provider_start"),
             models.Index(fields=["room", "start"], name="appointment_room_start"),
             models.Index(fields=["patient", "start"], name="appointment_patient_start"),

@@ -24,6 +24,7 @@ from scheduling.availability import (
     clinic_zone,
     days_between,
     local_date,
+    local_day_bounds,
     room_suits,
 )
 from scheduling.errors import RoomUnsuitable
@@ -97,47 +98,92 @@ def find_slots(query: SlotQuery, *, date_allowed: DateFilter | None = None) -> l
         room_ids=[r.pk for r in rooms],
     )
     longest_turnover = dt.timedelta(minutes=max(r.turnover_minutes for r in rooms))
-    busy = BusyIndex.load(
-        start=begin,
-        end=window_end + duration + longest_turnover,
-        provider_ids=[p.pk for p in providers],
-        room_ids=[r.pk for r in rooms],
-        patient_id=query.patient.pk if query.patient else None,
+    search = _DaySearch(
+        query=query,
+        calendar=calendar,
+        providers=providers,
+        rooms=rooms,
+        begin=begin,
+        window_end=window_end,
+        duration=duration,
     )
-
+    days = [
+        day
+        for day in days_between(first, last)
+        if calendar.clinic_open(day) and (date_allowed is None or date_allowed(day))
+    ]
     found: list[Slot] = []
-    step = grid()
-    for day in days_between(first, last):
-        if not calendar.clinic_open(day) or (date_allowed and not date_allowed(day)):
-            continue
-        hours = {p.pk: calendar.provider_hours(p.pk, day) for p in providers}
+    # Read busy intervals a chunk of days at a time, doubling: the next free slot is usually
+    # near, so most searches read a day or two, and a full month costs a handful of queries.
+    chunk = 1
+    while days and len(found) < query.limit:
+        batch, days = days[:chunk], days[chunk:]
+        chunk *= 2
+        batch_start, _ = local_day_bounds(batch[0])
+        _, batch_end = local_day_bounds(batch[-1])
+        busy = BusyIndex.load(
+            start=max(begin, batch_start),
+            end=min(window_end, batch_end) + duration + longest_turnover,
+            provider_ids=[p.pk for p in providers],
+            room_ids=[r.pk for r in rooms],
+            patient_id=query.patient.pk if query.patient else None,
+        )
+        for day in batch:
+            found.extend(search.day(day, busy, query.limit - len(found)))
+            if len(found) >= query.limit:
+                break
+    return found
+
+
+@dataclass
+class _DaySearch:
+    query: SlotQuery
+    calendar: Calendar
+    providers: Sequence[Provider]
+    rooms: Sequence[Room]
+    begin: dt.datetime
+    window_end: dt.datetime
+    duration: dt.timedelta
+
+    def day(self, day: dt.date, busy: BusyIndex, wanted: int) -> list[Slot]:
+        """Up to `wanted` slots on one date, earliest first, one per start and provider."""
+        hours = {p.pk: self.calendar.provider_hours(p.pk, day) for p in self.providers}
         starts: set[dt.datetime] = set()
+        step = grid()
         for intervals in hours.values():
             for interval in intervals:
-                moment = ceil_to_grid(max(interval.start, begin))
-                while moment + duration <= interval.end and moment < window_end:
+                moment = ceil_to_grid(max(interval.start, self.begin))
+                while moment + self.duration <= interval.end and moment < self.window_end:
                     starts.add(moment)
                     moment += step
+        found: list[Slot] = []
         for start in sorted(starts):
-            end = start + duration
-            for provider in providers:
+            end = start + self.duration
+            for provider in self.providers:
                 if not any(i.covers(start, end) for i in hours[provider.pk]):
                     continue
-                for room in rooms:
-                    if not calendar.room_open(room.pk, start, end):
-                        continue
-                    clash = busy.clash(
-                        provider_id=provider.pk,
-                        room_id=room.pk,
-                        start=start,
-                        end=end,
-                        room_busy_until=end + dt.timedelta(minutes=room.turnover_minutes),
-                    )
-                    if clash is None:
-                        found.append(Slot(start, end, provider, room))
-                        break
-                    if clash.resource != "room":
-                        break  # another room will not free the provider or the patient
-                if len(found) >= query.limit:
-                    return found
-    return found
+                room = self._free_room(busy, provider, start, end)
+                if room is not None:
+                    found.append(Slot(start, end, provider, room))
+                    if len(found) >= wanted:
+                        return found
+        return found
+
+    def _free_room(
+        self, busy: BusyIndex, provider: Provider, start: dt.datetime, end: dt.datetime
+    ) -> Room | None:
+        for room in self.rooms:
+            if not self.calendar.room_open(room.pk, start, end):
+                continue
+            clash = busy.clash(
+                provider_id=provider.pk,
+                room_id=room.pk,
+                start=start,
+                end=end,
+                room_busy_until=end + dt.timedelta(minutes=room.turnover_minutes),
+            )
+            if clash is None:
+                return room
+            if clash.resource != "room":
+                return None  # another room will not free the provider or the patient
+        return None

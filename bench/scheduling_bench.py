@@ -1,0 +1,338 @@
+"""Scheduling figures on PostgreSQL: slot search latency and booking throughput.
+
+Data: 10 providers, 8 fluoroscopy rooms and 200,000 appointments over two years (a year
+back and a year ahead): every room booked back to back on every weekday, the next 30 days
+about 90% full, and the rest cancelled cases (which still sit in the table and its
+indexes). Built once into its own database and reused while the row count matches.
+
+Booking throughput goes through a real gunicorn server on loopback with four concurrent
+clients, each booking its own provider and room on empty far-future days; the same
+server and clients then hit a trivial authenticated endpoint, for the ratio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/painclinic_bench"
+)
+TOTAL = 200_000
+PROVIDERS, ROOMS = 10, 8
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+CLIENTS = 4
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+
+
+def setup_django() -> None:
+    os.environ["DATABASE_URL"] = BENCH_DB
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    base, name = BENCH_DB.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build_data() -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from clinic.models import Patient, Provider, Room, Site
+    from procedures.models import ProcedureType
+    from scheduling.availability import at_local
+    from scheduling.models import Appointment, Status, WorkingHours
+
+    call_command("migrate", verbosity=0)
+    if Appointment.objects.count() == TOTAL:
+        print(f"reusing {TOTAL:,} appointments in {BENCH_DB.rsplit('/', 1)[1]}")
+        return
+    print(f"building {TOTAL:,} appointments (once)...", flush=True)
+    Appointment.objects.all().delete()
+    Patient.objects.all().delete()
+    Provider.objects.all().delete()
+    Room.objects.all().delete()
+    from tests.factories import npi_for
+
+    site, _ = Site.objects.get_or_create(name="Bench campus")
+    providers = [
+        Provider.objects.create(name=f"Dr. Bench {i}", npi=npi_for(900 + i))
+        for i in range(PROVIDERS)
+    ]
+    rooms = [
+        Room.objects.create(site=site, name=f"Bench suite {i}", fluoroscopy=True)
+        for i in range(ROOMS)
+    ]
+    WorkingHours.objects.bulk_create(
+        WorkingHours(provider=p, weekday=d, start_time=dt.time(8), end_time=dt.time(17))
+        for p in providers
+        for d in range(5)
+    )
+    patients = Patient.objects.bulk_create(
+        Patient(
+            mrn=f"B{i:06d}", first_name="Bench", last_name=f"P{i}", birth_date=dt.date(1960, 1, 1)
+        )
+        for i in range(20_000)
+    )
+    mbb = ProcedureType.objects.get(code="MBB")
+    today = timezone.localdate()
+    rng = random.Random(7)
+    rows: list[Appointment] = []
+    patient_cursor = 0
+    for offset in range(-365, 366):
+        day = today + dt.timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for step in range(12):  # 08:00 ... 16:15, 30-minute cases and 15 minutes of turnover
+            start = at_local(day, dt.time(8)) + dt.timedelta(minutes=45 * step)
+            for index, room in enumerate(rooms):
+                if 0 < offset <= 30 and rng.random() < 0.10:
+                    continue  # leave the near future about 90% full
+                provider = providers[(index + step) % PROVIDERS]
+                patient = patients[patient_cursor % len(patients)]
+                patient_cursor += 1
+                rows.append(
+                    Appointment(
+                        patient=patient,
+                        procedure_type=mbb,
+                        region="lumbar",
+                        side="left",
+                        provider=provider,
+                        room=room,
+                        start=start,
+                        end=start + dt.timedelta(minutes=30),
+                        room_busy_until=start + dt.timedelta(minutes=45),
+                        status=Status.COMPLETED if offset < 0 else Status.SCHEDULED,
+                    )
+                )
+    active = len(rows)
+    while len(rows) < TOTAL:
+        template = rows[rng.randrange(active)]
+        rows.append(
+            Appointment(
+                patient=patients[rng.randrange(len(patients))],
+                procedure_type=mbb,
+                region="lumbar",
+                side="left",
+                provider=template.provider,
+                room=template.room,
+                start=template.start,
+                end=template.end,
+                room_busy_until=template.room_busy_until,
+                status=Status.CANCELLED,
+                cancel_reason="bench",
+            )
+        )
+    Appointment.objects.bulk_create(rows, batch_size=5000)
+    print(f"  {active:,} active and {TOTAL - active:,} cancelled appointments", flush=True)
+
+
+def bench_slot_search() -> dict[str, float]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from procedures.models import ProcedureType
+    from scheduling.slots import SlotQuery, find_slots
+
+    mbb = ProcedureType.objects.get(code="MBB")
+    now = timezone.now()
+    timings = []
+    for run in range(60):
+        after = now + dt.timedelta(hours=run * 11)
+        started = time.perf_counter()
+        slots = find_slots(SlotQuery(procedure_type=mbb, after=after, limit=10, days=30))
+        timings.append((time.perf_counter() - started) * 1000)
+        assert len(slots) == 10, f"expected 10 slots, found {len(slots)}"
+    connection.close()
+    timings = timings[5:]  # the first runs warm the connection and caches
+    return {
+        "median_ms": statistics.median(timings),
+        "p95_ms": sorted(timings)[int(len(timings) * 0.95) - 1],
+    }
+
+
+def _request(method: str, path: str, token: str, body: dict | None = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _throughput(make_request, seconds: float) -> tuple[float, dict[int, int]]:
+    """Run CLIENTS threads for `seconds`; each calls make_request(client, n). Requests/second."""
+    counts: dict[int, int] = {}
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    done = [0] * CLIENTS
+
+    def client(index: int) -> None:
+        n = 0
+        while time.perf_counter() < deadline:
+            status = make_request(index, n)
+            n += 1
+            with lock:
+                counts[status] = counts.get(status, 0) + 1
+        done[index] = n
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - started), counts
+
+
+def bench_booking() -> dict[str, float]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from clinic.models import Patient, Provider, Room
+    from clinic.roles import assign_role
+    from scheduling.availability import at_local
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-scheduler")
+    assign_role(user, "scheduler")
+    token = Token.objects.get_or_create(user=user)[0].key
+    providers = list(Provider.objects.order_by("pk")[:CLIENTS])
+    rooms = list(Room.objects.order_by("pk")[:CLIENTS])
+    patients = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
+    first_day = timezone.localdate() + dt.timedelta(days=400)
+    weekdays = [
+        first_day + dt.timedelta(days=i)
+        for i in range(2000)
+        if (first_day + dt.timedelta(days=i)).weekday() < 5
+    ]
+    starts = [
+        at_local(day, dt.time(8)) + dt.timedelta(minutes=45 * s)
+        for day in weekdays
+        for s in range(12)
+    ]
+    connection.close()
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": BENCH_DB,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            str(CLIENTS),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if _request("GET", "/api/auth/me/", token) == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the bench server did not start")
+
+        # Patient offsets per client keep every client's patients apart.
+        def book(index: int, n: int) -> int:
+            return _request(
+                "POST",
+                "/api/appointments/",
+                token,
+                {
+                    "patient": patients[(index * 5000 + n) % len(patients)],
+                    "procedure_type": "MBB",
+                    "region": "lumbar",
+                    "side": "left",
+                    "provider": providers[index].pk,
+                    "room": rooms[index].pk,
+                    "start": starts[n].isoformat(),
+                },
+            )
+
+        def trivial(index: int, n: int) -> int:
+            return _request("GET", "/api/auth/me/", token)
+
+        trivial(0, 0)
+        baseline, baseline_codes = _throughput(trivial, SECONDS)
+        bookings, booking_codes = _throughput(book, SECONDS)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    # Remove what the run booked so the next run starts from the same data.
+    from scheduling.models import Appointment
+
+    Appointment.objects.filter(start__gte=at_local(first_day, dt.time(0))).delete()
+    connection.close()
+    if set(booking_codes) != {201}:
+        raise RuntimeError(f"bookings answered {booking_codes}")
+    return {
+        "bookings_per_s": bookings,
+        "trivial_per_s": baseline,
+        "ratio": bookings / baseline,
+        "trivial_codes": baseline_codes,
+    }
+
+
+def main() -> None:
+    ensure_database()
+    setup_django()
+    build_data()
+    slot = bench_slot_search()
+    print(
+        f"slot search, next 10 slots over 30 days: median {slot['median_ms']:.1f} ms, "
+        f"p95 {slot['p95_ms']:.1f} ms (aim < 50 ms)"
+    )
+    booking = bench_booking()
+    print(
+        f"bookings through the API, {CLIENTS} clients: {booking['bookings_per_s']:.0f}/s; "
+        f"trivial authenticated endpoint: {booking['trivial_per_s']:.0f}/s; "
+        f"ratio {booking['ratio']:.2f} (aim >= 0.33)"
+    )
+
+
+if __name__ == "__main__":
+    main()
