@@ -5,7 +5,27 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from clinic.models import Patient
-from procedures.models import Drug, PatientMedication, ProcedureType
+from procedures.models import (
+    Drug,
+    PatientMedication,
+    ProcedureHistory,
+    ProcedureType,
+    PsychEvaluation,
+    RuleSet,
+)
+from procedures.models.rules import PayerRuleSet
+from procedures.rules import (
+    FacetPathway,
+    FrequencyLimitRule,
+    MinimumIntervalRule,
+    PsychEval,
+    ResponseRule,
+    RuleSetSpec,
+    ScsPathway,
+    Session,
+    State,
+)
+from procedures.rules.evaluate import Rule
 
 
 def procedure_types_active() -> QuerySet[ProcedureType]:
@@ -20,3 +40,109 @@ def current_medications(patient: Patient) -> QuerySet[PatientMedication]:
     return PatientMedication.objects.filter(patient=patient, ended_at__isnull=True).select_related(
         "drug"
     )
+
+
+# --- Rule sets ----------------------------------------------------------------------------------
+
+
+def rule_set_for_payer(payer_id: int | None) -> RuleSet:
+    """The payer's own rule set if it has one, else the clinic default."""
+    if payer_id is not None:
+        link = PayerRuleSet.objects.select_related("rule_set").filter(payer_id=payer_id).first()
+        if link is not None:
+            return link.rule_set
+    default = RuleSet.objects.filter(is_default=True).first()
+    if default is None:
+        raise RuleSet.DoesNotExist("No default rule set: mark one as default in the admin.")
+    return default
+
+
+def _codes(manager: object) -> frozenset[str]:
+    return frozenset(p.code for p in manager.all())  # type: ignore[attr-defined]
+
+
+def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
+    """The active rules of a set as pure rule objects (a handful of queries)."""
+    rules: list[Rule] = []
+    for limit in rule_set.frequencylimits.filter(active=True).prefetch_related("procedure_types"):
+        rules.append(
+            FrequencyLimitRule(
+                limit.name,
+                _codes(limit.procedure_types),
+                limit.scope,
+                limit.max_sessions,
+                limit.window_days,
+            )
+        )
+    for gap in rule_set.minimumintervals.filter(active=True).prefetch_related("procedure_types"):
+        rules.append(
+            MinimumIntervalRule(gap.name, _codes(gap.procedure_types), gap.scope, gap.min_days)
+        )
+    for need in rule_set.responserequirements.filter(active=True).prefetch_related(
+        "procedure_types"
+    ):
+        rules.append(
+            ResponseRule(
+                need.name,
+                _codes(need.procedure_types),
+                need.scope,
+                need.min_relief_percent,
+                need.lookback_days,
+            )
+        )
+    for facet in (
+        rule_set.facetpathwayrules.filter(active=True)
+        .select_related("ablation_procedure")
+        .prefetch_related("block_procedures")
+    ):
+        rules.append(
+            FacetPathway(
+                facet.name,
+                _codes(facet.block_procedures),
+                facet.ablation_procedure.code,
+                facet.blocks_required,
+                facet.block_min_relief_percent,
+                facet.repeat_min_relief_percent,
+                facet.repeat_min_days,
+            )
+        )
+    for scs in rule_set.scspathwayrules.filter(active=True).select_related(
+        "trial_procedure", "implant_procedure"
+    ):
+        rules.append(
+            ScsPathway(
+                scs.name,
+                scs.trial_procedure.code,
+                scs.implant_procedure.code,
+                scs.psych_valid_days,
+                scs.trial_days,
+                scs.trial_min_relief_percent,
+            )
+        )
+    return RuleSetSpec(rule_set.code, rule_set.name, tuple(rules))
+
+
+def history_sessions(patient_id: int) -> list[Session]:
+    """Procedures entered as history (done elsewhere or before), as rule facts."""
+    rows = ProcedureHistory.objects.filter(patient_id=patient_id).select_related("procedure_type")
+    return [
+        Session(
+            procedure=row.procedure_type.code,
+            region=row.region,
+            side=row.side,
+            on=row.performed_on,
+            state=State.DONE,
+            relief=row.relief_percent,
+            relief_recorded_on=row.performed_on if row.relief_percent is not None else None,
+            counts_as_regions=tuple(row.procedure_type.counts_as_regions or ()),
+            ref=f"history:{row.pk}",
+        )
+        for row in rows
+    ]
+
+
+def psych_facts(patient_id: int) -> list[PsychEval]:
+    return [
+        PsychEval(on=e.performed_on, cleared=e.cleared)
+        for e in PsychEvaluation.objects.filter(patient_id=patient_id)
+    ]

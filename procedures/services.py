@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,7 +11,13 @@ from django.utils import timezone
 from clinic import audit
 from clinic.errors import Conflict
 from clinic.models import Patient
-from procedures.models import Drug, PatientMedication
+from procedures.models import (
+    Drug,
+    PatientMedication,
+    ProcedureHistory,
+    ProcedureType,
+    PsychEvaluation,
+)
 
 Actor = AbstractBaseUser | None
 
@@ -56,3 +64,58 @@ def medication_end(*, medication: PatientMedication, acting_user: Actor) -> Pati
             },
         )
     return locked
+
+
+@transaction.atomic
+def history_add(
+    *,
+    patient: Patient,
+    procedure_type: ProcedureType,
+    region: str,
+    side: str,
+    performed_on: dt.date,
+    relief_percent: int | None = None,
+    notes: str = "",
+    acting_user: Actor,
+) -> ProcedureHistory:
+    """A procedure done elsewhere or before the clinic used this service; counts like ours."""
+    # Lock the patient like a booking does: limits are counted under this lock.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    entry = ProcedureHistory(
+        patient=patient,
+        procedure_type=procedure_type,
+        region=region,
+        side=side,
+        performed_on=performed_on,
+        relief_percent=relief_percent,
+        notes=notes,
+        entered_by=acting_user,
+    )
+    entry.full_clean()
+    entry.save()
+    audit.record(
+        actor=acting_user, action="history.add", instance=entry, changes=audit.snapshot(entry)
+    )
+    return entry
+
+
+@transaction.atomic
+def psych_evaluation_add(
+    *, patient: Patient, performed_on: dt.date, cleared: bool, notes: str = "", acting_user: Actor
+) -> PsychEvaluation:
+    evaluation = PsychEvaluation(
+        patient=patient,
+        performed_on=performed_on,
+        cleared=cleared,
+        notes=notes,
+        entered_by=acting_user,
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    audit.record(
+        actor=acting_user,
+        action="psych_evaluation.add",
+        instance=evaluation,
+        changes=audit.snapshot(evaluation),
+    )
+    return evaluation

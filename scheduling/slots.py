@@ -21,12 +21,14 @@ from procedures.models import ProcedureType
 from scheduling.availability import (
     BusyIndex,
     Calendar,
+    at_local,
     clinic_zone,
     days_between,
     local_date,
     local_day_bounds,
     room_suits,
 )
+from scheduling.eligibility import PatientRules
 from scheduling.errors import RoomUnsuitable
 
 DateFilter = Callable[[dt.date], bool]
@@ -47,6 +49,8 @@ class SlotQuery:
     limit: int = 10
     days: int = 30
     patient: Patient | None = None
+    region: str | None = None
+    side: str | None = None
     provider: Provider | None = None
     room: Room | None = None
 
@@ -80,15 +84,29 @@ def find_slots(query: SlotQuery, *, date_allowed: DateFilter | None = None) -> l
     procedure = query.procedure_type
     duration = dt.timedelta(minutes=procedure.duration_minutes)
     begin = ceil_to_grid(max(query.after, timezone.now()))
-    # Wall-clock arithmetic in the clinic's zone: "30 days" ends at the same local time.
-    window_end = (begin.astimezone(clinic_zone()) + dt.timedelta(days=query.days)).astimezone(
-        dt.UTC
-    )
     providers: Sequence[Provider] = [query.provider] if query.provider else list(providers_active())
     providers = [p for p in providers if p.active]
     rooms = candidate_rooms(procedure, query.room)
     if not providers or not rooms:
         return []
+    if query.patient is not None and query.region and query.side:
+        # Only dates booking would accept for this patient: start where the rules first
+        # allow the case, and skip any later date a rule forbids.
+        rules = PatientRules.load(query.patient)
+        first_decision = rules.decide(procedure, query.region, query.side, local_date(begin))
+        if not first_decision.allowed:
+            if first_decision.eligible_from is None:
+                return []
+            begin = max(begin, at_local(first_decision.eligible_from, dt.time.min))
+        rule_filter = rules.date_filter(procedure, query.region, query.side)
+        outer = date_allowed
+        date_allowed = rule_filter if outer is None else (lambda d: outer(d) and rule_filter(d))
+
+    # The window runs from the first date the rules allow, not from the request.
+    # Wall-clock arithmetic in the clinic's zone: "30 days" ends at the same local time.
+    window_end = (begin.astimezone(clinic_zone()) + dt.timedelta(days=query.days)).astimezone(
+        dt.UTC
+    )
 
     first, last = local_date(begin), local_date(window_end)
     calendar = Calendar.load(

@@ -29,6 +29,17 @@ class SlotQuerySerializer(serializers.Serializer):
     provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all(), required=False)
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
 
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("patient") is not None:
+            missing = {
+                name: ["Needed with `patient`: the rules depend on where the case is."]
+                for name in ("region", "side")
+                if not attrs.get(name)
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
 
 class SlotSerializer(serializers.Serializer):
     start = serializers.DateTimeField()

@@ -84,6 +84,8 @@ class SlotSearch(APIView):
             limit=data["limit"],
             days=data["days"],
             patient=data.get("patient"),
+            region=data.get("region"),
+            side=data.get("side"),
             provider=data.get("provider"),
             room=data.get("room"),
         )

@@ -20,6 +20,7 @@ from clinic import audit
 from clinic.models import Patient, Provider, Room
 from procedures.models import ProcedureType
 from scheduling.availability import BusyIndex, Calendar, local_date, room_suits
+from scheduling.eligibility import require_eligible
 from scheduling.errors import OutsideHours, RoomUnsuitable, SlotUnavailable, StartInPast
 from scheduling.models import Appointment
 from scheduling.states import require_reschedulable
@@ -154,6 +155,14 @@ def appointment_book(
     end, room_busy_until = check_place(
         patient=patient, procedure_type=procedure_type, provider=provider, room=room, start=start
     )
+    # The patient's row is locked: no other booking can add a session while we count them.
+    require_eligible(
+        patient=patient,
+        procedure_type=procedure_type,
+        region=region,
+        side=side,
+        day=local_date(start),
+    )
     appointment = Appointment(
         patient=patient,
         procedure_type=procedure_type,
@@ -205,6 +214,14 @@ def appointment_reschedule(
         provider=provider,
         room=room,
         start=start,
+        exclude_appointment_id=locked.pk,
+    )
+    require_eligible(
+        patient=patient,
+        procedure_type=locked.procedure_type,
+        region=locked.region,
+        side=locked.side,
+        day=local_date(start),
         exclude_appointment_id=locked.pk,
     )
     fields = ["start", "end", "provider", "room"]

@@ -1,5 +1,4 @@
-"""What is done and under which rules: the procedure catalog, drugs and their hold table,
-and each patient's medications. Rule sets live in `rules` models added beside these."""
+"""The catalog: procedures, drugs, their hold table, and each patient's current medications."""
 
 from __future__ import annotations
 
@@ -25,6 +24,12 @@ class ProcedureType(models.Model):
         max_length=12,
         choices=BleedingRisk.choices,
         help_text="ASRA class; a region row below overrides it for that region.",
+    )
+    counts_as_regions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Regions a session counts for whatever region is recorded, e.g. caudal "
+        'epidurals: ["lumbar", "sacral"]. Empty: the recorded region.',
     )
     diagnostic = models.BooleanField(default=False)
     requires_fluoroscopy = models.BooleanField(default=True)

@@ -1,0 +1,121 @@
+"""Rule sets: the clinical and payer rules as rows a manager edits.
+
+A rule set is a bundle of typed rules. The clinic has one default set; a payer may be
+assigned another. Every number here was seeded from DOMAIN.md by a data migration.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from clinic.models import Payer
+from procedures.models.catalog import ProcedureType
+
+Percent = [MinValueValidator(0), MaxValueValidator(100)]
+Days = [MinValueValidator(1), MaxValueValidator(3650)]
+
+
+class Scope(models.TextChoices):
+    PATIENT = "patient", "Per patient"
+    REGION = "region", "Per region"
+    SIDE = "side", "Per region and side (bilateral counts for both)"
+
+
+class RuleSet(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    is_default = models.BooleanField(
+        default=False, help_text="Applies to patients whose payer has no rule set of its own."
+    )
+    payers = models.ManyToManyField(Payer, through="PayerRuleSet", related_name="+", blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_rule_set",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PayerRuleSet(models.Model):
+    """Which rule set a payer's patients are held to (a payer has at most one)."""
+
+    payer = models.OneToOneField(Payer, on_delete=models.CASCADE, related_name="rule_set_link")
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="payer_links")
+
+    def __str__(self) -> str:
+        return f"{self.payer} -> {self.rule_set}"
+
+
+class RuleBase(models.Model):
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="%(class)ss")
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["rule_set", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FrequencyLimit(RuleBase):
+    """At most `max_sessions` sessions of these procedures in any rolling window of days."""
+
+    procedure_types = models.ManyToManyField(ProcedureType, related_name="+")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.REGION)
+    max_sessions = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    window_days = models.PositiveSmallIntegerField(validators=Days)
+
+
+class MinimumInterval(RuleBase):
+    """Sessions of these procedures at least `min_days` apart (before or after a booked one)."""
+
+    procedure_types = models.ManyToManyField(ProcedureType, related_name="+")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.REGION)
+    min_days = models.PositiveSmallIntegerField(validators=Days)
+
+
+class ResponseRequirement(RuleBase):
+    """A repeat needs the previous session (within the lookback) to have given enough relief."""
+
+    procedure_types = models.ManyToManyField(ProcedureType, related_name="+")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.REGION)
+    min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
+    lookback_days = models.PositiveSmallIntegerField(
+        validators=Days, help_text="A previous session older than this does not make a repeat."
+    )
+
+
+class FacetPathwayRule(RuleBase):
+    """Diagnostic blocks before an ablation, and when an ablation may be repeated."""
+
+    block_procedures = models.ManyToManyField(ProcedureType, related_name="+")
+    ablation_procedure = models.ForeignKey(
+        ProcedureType, on_delete=models.PROTECT, related_name="+"
+    )
+    blocks_required = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1)])
+    block_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
+    repeat_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
+    repeat_min_days = models.PositiveSmallIntegerField(validators=Days)
+
+
+class ScsPathwayRule(RuleBase):
+    """Psychological clearance before a stimulator trial; a good trial before an implant."""
+
+    trial_procedure = models.ForeignKey(ProcedureType, on_delete=models.PROTECT, related_name="+")
+    implant_procedure = models.ForeignKey(ProcedureType, on_delete=models.PROTECT, related_name="+")
+    psych_valid_days = models.PositiveSmallIntegerField(validators=Days)
+    trial_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    trial_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)

@@ -1,0 +1,374 @@
+"""The rules, one small frozen dataclass each, built from a rule set's rows.
+
+`check(facts, request, today)` returns every violation of that rule for the request, each
+with a stable code, a sentence a scheduler understands, and a hint: the earliest date from
+which that violation would clear if nothing else changed (None when waiting cannot cure it).
+No database access here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from procedures.rules.facts import Facts, Request, Session, State, Violation, session_days
+
+PATHWAY_INCOMPLETE = "pathway_incomplete"
+OUTCOME_PENDING = "outcome_pending"
+INSUFFICIENT_RESPONSE = "insufficient_response"
+FREQUENCY_LIMIT = "frequency_limit"
+MIN_INTERVAL = "min_interval"
+PSYCH_EVALUATION_REQUIRED = "psych_evaluation_required"
+
+NUMBERS = {0: "none", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+def count_words(n: int) -> str:
+    return NUMBERS.get(n, str(n))
+
+
+def where(request: Request, scope: str, side: str) -> str:
+    if scope == "patient":
+        return "this patient"
+    if scope == "side":
+        return f"the {request.region} {side} side"
+    return f"the {request.region} region"
+
+
+def scoped(
+    facts: Facts, procedures: frozenset[str], scope: str, request: Request
+) -> Iterator[tuple[str, list[Session]]]:
+    """The sessions a rule counts, once per place it must hold (each side of a bilateral)."""
+    mine = [s for s in facts.sessions if s.procedure in procedures]
+    if scope == "patient":
+        yield "this patient", mine
+        return
+    in_region = [s for s in mine if s.in_region(request.region)]
+    if scope == "region":
+        yield where(request, scope, request.side), in_region
+        return
+    for side in request.sides:
+        yield where(request, scope, side), [s for s in in_region if s.covers_side(side)]
+
+
+@dataclass(frozen=True)
+class FrequencyLimitRule:
+    name: str
+    procedures: frozenset[str]
+    scope: str
+    max_sessions: int
+    window_days: int
+
+    def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
+        if request.procedure not in self.procedures:
+            return []
+        found = []
+        for place, sessions in scoped(facts, self.procedures, self.scope, request):
+            violation = self._check_place(place, sessions, request.on)
+            if violation:
+                found.append(violation)
+        return found
+
+    def _check_place(self, place: str, sessions: list[Session], day: dt.date) -> Violation | None:
+        window = days(self.window_days)
+        dates = sorted(set(session_days(sessions)) | {day})
+        # Every rolling window that would hold the new session must stay within the limit:
+        # the one ending on its day, and those ending on later booked sessions.
+        for anchor in (d for d in dates if day <= d < day + window):
+            inside = [d for d in dates if anchor - window < d <= anchor]
+            if len(inside) <= self.max_sessions:
+                continue
+            others = ", ".join(d.isoformat() for d in inside if d != day)
+            if anchor == day:
+                # Moving later helps once enough of the oldest sessions leave the window.
+                hint = inside[len(inside) - self.max_sessions - 1] + window
+                detail = (
+                    f"{self.name}: {place} already has {len(inside) - 1} in the "
+                    f"{self.window_days} days up to {day.isoformat()} ({others})."
+                )
+            else:
+                hint = anchor + days(1)
+                detail = (
+                    f"{self.name}: with this one, {place} would have {len(inside)} in the "
+                    f"{self.window_days} days up to the session booked on {anchor.isoformat()} "
+                    f"({others})."
+                )
+            return Violation(FREQUENCY_LIMIT, detail, hint)
+        return None
+
+
+@dataclass(frozen=True)
+class MinimumIntervalRule:
+    name: str
+    procedures: frozenset[str]
+    scope: str
+    min_days: int
+
+    def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
+        if request.procedure not in self.procedures:
+            return []
+        found = []
+        for place, sessions in scoped(facts, self.procedures, self.scope, request):
+            close = [
+                d for d in session_days(sessions) if abs((request.on - d).days) < self.min_days
+            ]
+            if close:
+                listed = ", ".join(d.isoformat() for d in close)
+                hint = max(close) + days(self.min_days)
+                found.append(
+                    Violation(
+                        MIN_INTERVAL,
+                        f"{self.name}: {place} has one on {listed}; keep {self.min_days} days "
+                        f"apart (possible from {hint.isoformat()}).",
+                        hint,
+                    )
+                )
+        return found
+
+
+@dataclass(frozen=True)
+class ResponseRule:
+    name: str
+    procedures: frozenset[str]
+    scope: str
+    min_relief: int
+    lookback_days: int
+
+    def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
+        if request.procedure not in self.procedures:
+            return []
+        found = []
+        lookback = days(self.lookback_days)
+        for place, sessions in scoped(facts, self.procedures, self.scope, request):
+            earlier = [s for s in sessions if request.on - lookback < s.on < request.on]
+            if not earlier:
+                continue
+            previous = max(earlier, key=lambda s: (s.on, s.relief is None))
+            label = facts.name(previous.procedure)
+            if previous.relief is None:
+                how = (
+                    "is booked and not done yet"
+                    if previous.state is State.BOOKED
+                    else ("has no relief recorded")
+                )
+                found.append(
+                    Violation(
+                        OUTCOME_PENDING,
+                        f"{self.name}: the {label} on {previous.on.isoformat()} in {place} {how}; "
+                        "its relief must be recorded first.",
+                    )
+                )
+            elif previous.relief < self.min_relief:
+                hint = previous.on + lookback
+                found.append(
+                    Violation(
+                        INSUFFICIENT_RESPONSE,
+                        f"{self.name}: the {label} on {previous.on.isoformat()} in {place} gave "
+                        f"{previous.relief}% relief (needs {self.min_relief}%).",
+                        hint,
+                    )
+                )
+        return found
+
+
+def one_per_day(sessions: list[Session]) -> list[Session]:
+    """Newest first, one session a date (the best-documented one of that date)."""
+    by_day: dict[dt.date, Session] = {}
+    for session in sessions:
+        kept = by_day.get(session.on)
+        if kept is None or (kept.relief is None and session.relief is not None):
+            by_day[session.on] = session
+    return [by_day[d] for d in sorted(by_day, reverse=True)]
+
+
+@dataclass(frozen=True)
+class FacetPathway:
+    name: str
+    blocks: frozenset[str]
+    ablation: str
+    blocks_required: int
+    block_min_relief: int
+    repeat_min_relief: int
+    repeat_min_days: int
+
+    def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
+        if request.procedure == self.ablation:
+            judge = self._ablation
+        elif request.procedure in self.blocks:
+            judge = self._block
+        else:
+            return []
+        found = []
+        for side in request.sides:
+            here = [
+                s
+                for s in facts.sessions
+                if s.in_region(request.region) and s.covers_side(side) and s.on < request.on
+            ]
+            violation = judge(facts, request, side, here)
+            if violation:
+                found.append(violation)
+        return found
+
+    def _since_last_ablation(self, here: list[Session]) -> tuple[Session | None, list[Session]]:
+        ablations = one_per_day([s for s in here if s.procedure == self.ablation])
+        last = ablations[0] if ablations else None
+        blocks = [
+            s for s in here if s.procedure in self.blocks and (last is None or s.on > last.on)
+        ]
+        return last, one_per_day(blocks)
+
+    def _block(
+        self, facts: Facts, request: Request, side: str, here: list[Session]
+    ) -> Violation | None:
+        _, blocks = self._since_last_ablation(here)
+        open_ = [b for b in blocks if b.relief is None]
+        if not open_:
+            return None
+        block = open_[0]
+        how = (
+            "is booked and not done yet"
+            if block.state is State.BOOKED
+            else "has no relief recorded"
+        )
+        return Violation(
+            OUTCOME_PENDING,
+            f"The {facts.name(block.procedure)} of the {request.region} {side} side on "
+            f"{block.on.isoformat()} {how}; record its relief before booking another block.",
+        )
+
+    def _ablation(
+        self, facts: Facts, request: Request, side: str, here: list[Session]
+    ) -> Violation | None:
+        what = f"{facts.name(self.ablation)} of the {request.region} {side} side"
+        last, blocks = self._since_last_ablation(here)
+        if last is not None and last.relief is not None and last.relief >= self.repeat_min_relief:
+            allowed_from = last.on + days(self.repeat_min_days)
+            if request.on < allowed_from:
+                return Violation(
+                    MIN_INTERVAL,
+                    f"A repeat {what} comes at least {self.repeat_min_days} days after the last "
+                    f"one ({last.on.isoformat()}, {last.relief}%): "
+                    f"from {allowed_from.isoformat()}.",
+                    allowed_from,
+                )
+            return None
+        if last is not None and last.relief is None and len(blocks) < self.blocks_required:
+            return Violation(
+                OUTCOME_PENDING,
+                f"The last {what} ({last.on.isoformat()}) has no relief recorded; record it "
+                f"(at least {self.repeat_min_relief}% allows a repeat), or start new blocks.",
+            )
+
+        recent = blocks[: self.blocks_required]
+        needs = (
+            f"{what} needs {count_words(self.blocks_required)} diagnostic blocks with at least "
+            f"{self.block_min_relief}% relief"
+        )
+        if last is not None:
+            needs += f" since the last ablation on {last.on.isoformat()}"
+            if last.relief is not None:
+                needs += f" (it gave {last.relief}%, under {self.repeat_min_relief}%)"
+        listed = "; ".join(f"on {b.describe()}" for b in recent)
+        found_text = f"found {count_words(len(recent))}" + (f", {listed}" if recent else "")
+        if recent and recent[0].relief is not None and recent[0].relief < self.block_min_relief:
+            # API.md: a negative earlier stage is `pathway_incomplete`, like a missing one.
+            return Violation(
+                PATHWAY_INCOMPLETE,
+                f"{needs}; {found_text}. The latest block was negative: start again with a new "
+                "first block.",
+            )
+        pending = [b for b in recent if b.relief is None]
+        if pending:
+            return Violation(
+                OUTCOME_PENDING,
+                f"{needs}; {found_text}. Record the relief of the block on "
+                f"{pending[0].on.isoformat()} first.",
+            )
+        positive = [b for b in recent if b.relief is not None and b.relief >= self.block_min_relief]
+        if len(positive) < self.blocks_required:
+            if len(recent) == self.blocks_required:
+                # The latest is positive but an earlier one was not: one more positive block.
+                return Violation(
+                    PATHWAY_INCOMPLETE, f"{needs}; {found_text}. One more positive block is needed."
+                )
+            return Violation(
+                PATHWAY_INCOMPLETE,
+                f"{needs}; {found_text}."
+                + (" One more block is needed." if len(recent) == self.blocks_required - 1 else ""),
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class ScsPathway:
+    name: str
+    trial: str
+    implant: str
+    psych_valid_days: int
+    trial_days: int
+    trial_min_relief: int
+
+    def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
+        if request.procedure == self.trial:
+            violation = self._trial(facts, request, today)
+        elif request.procedure == self.implant:
+            violation = self._implant(facts, request)
+        else:
+            return []
+        return [violation] if violation else []
+
+    def _trial(self, facts: Facts, request: Request, today: dt.date) -> Violation | None:
+        since = request.on - days(self.psych_valid_days)
+        recent = [e for e in facts.psych_evaluations if since < e.on <= min(request.on, today)]
+        if any(e.cleared for e in recent):
+            return None
+        why = (
+            f"the evaluation on {max(e.on for e in recent).isoformat()} did not clear the patient"
+            if recent
+            else "none is on file"
+        )
+        return Violation(
+            PSYCH_EVALUATION_REQUIRED,
+            f"A {facts.name(self.trial)} needs a psychological evaluation clearing the patient in "
+            f"the {self.psych_valid_days} days before it; {why}.",
+        )
+
+    def _implant(self, facts: Facts, request: Request) -> Violation | None:
+        trials = one_per_day(
+            [s for s in facts.sessions if s.procedure == self.trial and s.on < request.on]
+        )
+        trial_name, implant_name = facts.name(self.trial), facts.name(self.implant)
+        if not trials:
+            return Violation(
+                PATHWAY_INCOMPLETE, f"A {implant_name} needs a completed {trial_name} first."
+            )
+        trial = trials[0]
+        ends = trial.on + days(self.trial_days)
+        if request.on < ends:
+            return Violation(
+                PATHWAY_INCOMPLETE,
+                f"The {trial_name} of {trial.on.isoformat()} runs until {ends.isoformat()}; "
+                f"no {implant_name} before it has ended and its relief is recorded.",
+                ends,
+            )
+        if trial.relief is None or (
+            trial.relief_recorded_on is not None and trial.relief_recorded_on < ends
+        ):
+            return Violation(
+                OUTCOME_PENDING,
+                f"Record the relief of the {trial_name} of {trial.on.isoformat()} after the trial "
+                f"ended on {ends.isoformat()}.",
+            )
+        if trial.relief < self.trial_min_relief:
+            return Violation(
+                INSUFFICIENT_RESPONSE,
+                f"The {trial_name} of {trial.on.isoformat()} gave {trial.relief}% relief; a "
+                f"{implant_name} needs at least {self.trial_min_relief}%.",
+            )
+        return None

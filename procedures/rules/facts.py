@@ -1,0 +1,100 @@
+"""Plain values the rules read: a patient's sessions, evaluations and the request.
+
+Nothing here touches the database. `scheduling.eligibility` builds these from the tables
+(appointments done or booked here, history entered from elsewhere); tests build them by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+BILATERAL = "bilateral"
+
+
+class State(StrEnum):
+    DONE = "done"  # performed, here or elsewhere
+    BOOKED = "booked"  # scheduled or checked in, not yet completed
+
+
+@dataclass(frozen=True)
+class Session:
+    """One procedure on one date of service, for one region and side."""
+
+    procedure: str
+    region: str
+    side: str
+    on: dt.date
+    state: State = State.DONE
+    relief: int | None = None
+    relief_recorded_on: dt.date | None = None
+    # Regions this session counts for whatever region was recorded (caudal epidurals).
+    counts_as_regions: tuple[str, ...] = ()
+    ref: str = ""  # where it came from, e.g. "appointment:12" or "history:4"
+
+    def in_region(self, region: str) -> bool:
+        return region in self.counts_as_regions or self.region == region
+
+    def covers_side(self, side: str) -> bool:
+        """A bilateral session counts for both sides."""
+        return self.side == side or self.side == BILATERAL
+
+    def describe(self) -> str:
+        relief = "relief not recorded" if self.relief is None else f"{self.relief}%"
+        if self.state is State.BOOKED:
+            relief = "booked"
+        return f"{self.on.isoformat()}, {relief}"
+
+
+@dataclass(frozen=True)
+class PsychEval:
+    on: dt.date
+    cleared: bool
+
+
+@dataclass(frozen=True)
+class Request:
+    procedure: str
+    region: str
+    side: str
+    on: dt.date
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides a rule must be satisfied on: both, for a bilateral request."""
+        return ("left", "right") if self.side == BILATERAL else (self.side,)
+
+    def moved_to(self, day: dt.date) -> Request:
+        return Request(self.procedure, self.region, self.side, day)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the rules may read about one patient."""
+
+    sessions: tuple[Session, ...] = ()
+    psych_evaluations: tuple[PsychEval, ...] = ()
+    # Labels used in sentences: procedure code -> plain name ("RFA" -> "radiofrequency ablation").
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+    def with_sessions(self, extra: Iterable[Session]) -> Facts:
+        return Facts((*self.sessions, *extra), self.psych_evaluations, self.names)
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    detail: str
+    # The earliest date from which this rule might pass if nothing else changes; None when
+    # waiting alone cannot cure it. The evaluator verifies the hint before reporting it.
+    hint: dt.date | None = None
+
+
+def session_days(sessions: Iterable[Session]) -> list[dt.date]:
+    """Distinct dates, ascending: a session is all procedures of one kind on one date."""
+    return sorted({s.on for s in sessions})
