@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.api.serializers import CodeRelatedField
-from procedures.models import Drug, HoldRule, PatientMedication, ProcedureType, RegionalBleedingRisk
+from procedures.choices import Region, Side
+from procedures.models import (
+    Drug,
+    HoldRule,
+    PatientMedication,
+    ProcedureHistory,
+    ProcedureType,
+    PsychEvaluation,
+    RegionalBleedingRisk,
+)
 
 
 class RegionalRiskSerializer(serializers.ModelSerializer):
@@ -65,3 +77,56 @@ class MedicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = PatientMedication
         fields = ["id", "patient", "drug", "drug_name", "added_at", "ended_at"]
+
+
+class HistoryInputSerializer(serializers.Serializer):
+    procedure_type = CodeRelatedField(
+        slug_field="code", queryset=ProcedureType.objects.all(), help_text="Procedure code."
+    )
+    region = serializers.ChoiceField(choices=Region.choices)
+    side = serializers.ChoiceField(choices=Side.choices)
+    performed_on = serializers.DateField()
+    relief_percent = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, allow_null=True
+    )
+    notes = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+    def validate_performed_on(self, value: dt.date) -> dt.date:
+        if value > timezone.localdate():
+            raise serializers.ValidationError("History is for procedures already done.")
+        return value
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    procedure_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ProcedureHistory
+        fields = [
+            "id",
+            "patient",
+            "procedure_type",
+            "region",
+            "side",
+            "performed_on",
+            "relief_percent",
+            "notes",
+            "entered_at",
+        ]
+
+
+class PsychEvaluationInputSerializer(serializers.Serializer):
+    performed_on = serializers.DateField()
+    cleared = serializers.BooleanField()
+    notes = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+    def validate_performed_on(self, value: dt.date) -> dt.date:
+        if value > timezone.localdate():
+            raise serializers.ValidationError("An evaluation cannot be in the future.")
+        return value
+
+
+class PsychEvaluationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PsychEvaluation
+        fields = ["id", "patient", "performed_on", "cleared", "notes", "entered_at"]

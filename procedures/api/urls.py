@@ -15,4 +15,10 @@ urlpatterns = [
         views.PatientMedicationDetail.as_view(),
         name="patient-medication-detail",
     ),
+    path("patients/<int:pk>/history/", views.PatientHistoryList.as_view(), name="patient-history"),
+    path(
+        "patients/<int:pk>/psych-evaluations/",
+        views.PatientPsychEvaluationList.as_view(),
+        name="patient-psych-evaluations",
+    ),
 ]

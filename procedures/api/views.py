@@ -18,9 +18,13 @@ from clinic.permissions import ALL_ROLES
 from procedures import selectors, services
 from procedures.api.serializers import (
     DrugSerializer,
+    HistoryInputSerializer,
+    HistorySerializer,
     MedicationInputSerializer,
     MedicationSerializer,
     ProcedureTypeSerializer,
+    PsychEvaluationInputSerializer,
+    PsychEvaluationSerializer,
 )
 from procedures.models import PatientMedication
 
@@ -99,3 +103,58 @@ class PatientMedicationDetail(APIView):
         )
         services.medication_end(medication=medication, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["patients"])
+class PatientHistoryList(APIView):
+    allowed_roles = ALL_ROLES
+
+    @extend_schema(
+        summary="Procedures done elsewhere or before this service",
+        responses={200: HistorySerializer(many=True), **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        patient = get_object_or_404(Patient, pk=pk)
+        rows = patient.procedure_history.select_related("procedure_type")
+        return Response(HistorySerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Enter a procedure done elsewhere or earlier; every rule counts it",
+        request=HistoryInputSerializer,
+        responses={201: HistorySerializer, **BAD_INPUT, **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        patient = get_object_or_404(Patient, pk=pk)
+        serializer = HistoryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.history_add(
+            patient=patient, acting_user=request.user, **serializer.validated_data
+        )
+        return Response(HistorySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["patients"])
+class PatientPsychEvaluationList(APIView):
+    allowed_roles = ALL_ROLES
+
+    @extend_schema(
+        summary="Psychological evaluations on file",
+        responses={200: PsychEvaluationSerializer(many=True), **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        patient = get_object_or_404(Patient, pk=pk)
+        return Response(PsychEvaluationSerializer(patient.psych_evaluations.all(), many=True).data)
+
+    @extend_schema(
+        summary="Record a psychological evaluation (needed before a stimulator trial)",
+        request=PsychEvaluationInputSerializer,
+        responses={201: PsychEvaluationSerializer, **BAD_INPUT, **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        patient = get_object_or_404(Patient, pk=pk)
+        serializer = PsychEvaluationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evaluation = services.psych_evaluation_add(
+            patient=patient, acting_user=request.user, **serializer.validated_data
+        )
+        return Response(PsychEvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
 from scheduling.models import Appointment, Status
 
 
-class ProcedureCodeField(serializers.SlugRelatedField):
+class ProcedureCodeField(CodeRelatedField):
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("help_text", "Procedure code, e.g. `MBB`.")
         super().__init__(
@@ -74,6 +75,24 @@ class CheckInSerializer(serializers.Serializer):
     override_reason = serializers.CharField(max_length=500, required=False, default="")
 
 
+class OutcomeSerializer(serializers.Serializer):
+    relief_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    pain_before = serializers.IntegerField(min_value=1, max_value=10, required=False)
+    pain_after = serializers.IntegerField(min_value=0, max_value=10, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        scores = {"pain_before", "pain_after"} & set(attrs)
+        if "relief_percent" in attrs and scores:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give relief_percent or pain scores, not both."]}
+            )
+        if "relief_percent" not in attrs and len(scores) != 2:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give relief_percent, or both pain_before and pain_after."]}
+            )
+        return attrs
+
+
 class AppointmentListQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False)
     provider = serializers.IntegerField(required=False, min_value=1)
@@ -112,6 +131,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "completed_at",
             "cancelled_at",
             "no_show_at",
+            "relief_percent",
+            "pain_before",
+            "pain_after",
+            "outcome_recorded_at",
             "created_at",
             "updated_at",
         ]

@@ -1,8 +1,21 @@
 from django.urls import path
 
-from scheduling.api import views
+from scheduling.api import patients, views
 
 urlpatterns = [
+    path(
+        "patients/<int:pk>/eligibility/",
+        patients.PatientEligibility.as_view(),
+        name="patient-eligibility",
+    ),
+    path(
+        "patients/<int:pk>/pathways/", patients.PatientPathways.as_view(), name="patient-pathways"
+    ),
+    path(
+        "appointments/<int:pk>/outcome/",
+        views.AppointmentOutcome.as_view(),
+        name="appointment-outcome",
+    ),
     path("slots/", views.SlotSearch.as_view(), name="slot-search"),
     path("appointments/", views.AppointmentListCreate.as_view(), name="appointment-list"),
     path("appointments/<int:pk>/", views.AppointmentDetail.as_view(), name="appointment-detail"),

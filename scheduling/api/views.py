@@ -20,6 +20,7 @@ from scheduling.api.serializers import (
     BookSerializer,
     CancelSerializer,
     CheckInSerializer,
+    OutcomeSerializer,
     RescheduleSerializer,
     SlotQuerySerializer,
     SlotSerializer,
@@ -245,3 +246,28 @@ class AppointmentNoShow(APIView):
             appointment=_appointment(pk), acting_user=request.user
         )
         return _render(marked)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentOutcome(APIView):
+    allowed_roles = NURSING
+
+    @extend_schema(
+        summary="Record relief: a percentage, or pain before and after on 0-10",
+        request=OutcomeSerializer,
+        responses={
+            200: AppointmentSerializer,
+            **BAD_INPUT,
+            **AUTH_ERRORS,
+            **NOT_FOUND,
+            409: _error("`invalid_transition`: only once the case is completed."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = _appointment(pk)
+        serializer = OutcomeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        recorded = services.appointment_record_outcome(
+            appointment=appointment, acting_user=request.user, **serializer.validated_data
+        )
+        return _render(recorded)

@@ -7,6 +7,7 @@ from scheduling.services.lifecycle import (
     appointment_complete,
     appointment_no_show,
 )
+from scheduling.services.outcome import appointment_record_outcome
 
 __all__ = [
     "appointment_book",
@@ -14,5 +15,6 @@ __all__ = [
     "appointment_check_in",
     "appointment_complete",
     "appointment_no_show",
+    "appointment_record_outcome",
     "appointment_reschedule",
 ]

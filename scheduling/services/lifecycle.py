@@ -16,7 +16,8 @@ from scheduling.states import require_transition
 Actor = AbstractBaseUser | None
 
 
-def _lock(appointment: Appointment) -> Appointment:
+def lock_appointment(appointment: Appointment) -> Appointment:
+    """Lock the patient's row, then the appointment's: the order every service keeps."""
     lock_patient(appointment.patient)
     return Appointment.objects.select_for_update().get(pk=appointment.pk)
 
@@ -51,7 +52,7 @@ def _move(
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, reason: str, acting_user: Actor) -> Appointment:
-    locked = _lock(appointment)
+    locked = lock_appointment(appointment)
     require_transition(locked.status, Status.CANCELLED)
     return _move(
         locked,
@@ -67,7 +68,7 @@ def appointment_cancel(*, appointment: Appointment, reason: str, acting_user: Ac
 def appointment_check_in(
     *, appointment: Appointment, acting_user: Actor, override_reason: str = ""
 ) -> Appointment:
-    locked = _lock(appointment)
+    locked = lock_appointment(appointment)
     require_transition(locked.status, Status.CHECKED_IN)
     day = local_date(locked.start)
     if day != timezone.localdate():
@@ -85,14 +86,14 @@ def appointment_check_in(
 
 @transaction.atomic
 def appointment_complete(*, appointment: Appointment, acting_user: Actor) -> Appointment:
-    locked = _lock(appointment)
+    locked = lock_appointment(appointment)
     require_transition(locked.status, Status.COMPLETED)
     return _move(locked, Status.COMPLETED, acting_user=acting_user, stamp_field="completed_at")
 
 
 @transaction.atomic
 def appointment_no_show(*, appointment: Appointment, acting_user: Actor) -> Appointment:
-    locked = _lock(appointment)
+    locked = lock_appointment(appointment)
     require_transition(locked.status, Status.NO_SHOW)
     if timezone.now() < locked.start:
         raise InvalidTransition(

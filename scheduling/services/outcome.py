@@ -1,0 +1,54 @@
+"""Recording what a case achieved: relief of the index pain, which the pathways read."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from clinic import audit
+from procedures.rules.relief import relief_from_scores
+from scheduling.errors import InvalidTransition
+from scheduling.models import Appointment, Status
+from scheduling.services.lifecycle import lock_appointment
+
+Actor = AbstractBaseUser | None
+OUTCOME_FIELDS = ["relief_percent", "pain_before", "pain_after"]
+
+
+@transaction.atomic
+def appointment_record_outcome(
+    *,
+    appointment: Appointment,
+    acting_user: Actor,
+    relief_percent: int | None = None,
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+) -> Appointment:
+    """Relief as a percentage, or computed from 0-10 scores. A correction is audited too."""
+    locked = lock_appointment(appointment)
+    if locked.status != Status.COMPLETED:
+        status = locked.get_status_display().lower()
+        raise InvalidTransition(f"Relief is recorded once the case is completed; it is {status}.")
+    if relief_percent is None:
+        if pain_before is None or pain_after is None:
+            raise ValueError("Give relief_percent, or both pain_before and pain_after.")
+        relief_percent = relief_from_scores(pain_before, pain_after)
+    before = audit.snapshot(locked, OUTCOME_FIELDS)
+    locked.relief_percent, locked.pain_before, locked.pain_after = (
+        relief_percent,
+        pain_before,
+        pain_after,
+    )
+    locked.outcome_recorded_at = timezone.now()
+    locked.outcome_recorded_by = acting_user
+    locked.save(
+        update_fields=[*OUTCOME_FIELDS, "outcome_recorded_at", "outcome_recorded_by", "updated_at"]
+    )
+    audit.record(
+        actor=acting_user,
+        action="appointment.outcome",
+        instance=locked,
+        changes=audit.diff(before, audit.snapshot(locked, OUTCOME_FIELDS)),
+    )
+    return locked
