@@ -19,6 +19,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from procedures.models import ProcedureHistory
 from scheduling import services
 from scheduling.models import Appointment, Status
 from tests.factories import PatientFactory, ProviderFactory, RoomFactory
@@ -143,3 +144,44 @@ def test_a_reschedule_racing_nineteen_new_bookings_for_the_same_slot_has_one_win
         assert at_slot.get() == moving
     else:
         assert moving.start == local(2026, 11, 19, 9, 0)
+
+
+def test_two_bookings_racing_for_a_patients_last_epidural_leave_one_within_the_limit(token):
+    """The patient's row lock: both desks count the history, but one after the other."""
+    clinic = make_small_clinic()
+    patient = PatientFactory()
+    esi = clinic.procedure("ESI_TF")
+    # Two lumbar epidurals in the last 183 days, both with good relief: one more is allowed.
+    for performed_on in (dt.date(2026, 8, 3), dt.date(2026, 10, 5)):
+        ProcedureHistory.objects.create(
+            patient=patient,
+            procedure_type=esi,
+            region="lumbar",
+            side="left",
+            performed_on=performed_on,
+            relief_percent=70,
+        )
+    # Different days, providers and rooms: only the frequency limit can stop the second.
+    places = [
+        (clinic.chen, clinic.suite1, local(2026, 11, 23, 9, 0)),
+        (clinic.ortiz, clinic.suite2, local(2026, 12, 14, 9, 0)),
+    ]
+
+    def booking(
+        provider_id: int, room_id: int, start: dt.datetime
+    ) -> Callable[[APIClient], object]:
+        body = {
+            "patient": patient.pk,
+            "procedure_type": "ESI_TF",
+            "region": "lumbar",
+            "side": "left",
+            "provider": provider_id,
+            "room": room_id,
+            "start": start.isoformat(),
+        }
+        return lambda client: client.post("/api/appointments/", body, format="json")
+
+    codes = race(token, [booking(p.pk, r.pk, s) for p, r, s in places])
+
+    assert sorted(codes) == [201, 422], codes
+    assert Appointment.objects.filter(patient=patient).count() == 1
