@@ -11,3 +11,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Every periodic task, in one place. Beat only wakes the dispatcher: the reminders' due
+# times live in the database, never in long ETAs the broker would have to keep.
+app.conf.beat_schedule = {
+    "dispatch-due-reminders": {
+        "task": "scheduling.tasks.dispatch_due_reminders",
+        "schedule": 60.0,
+    },
+}

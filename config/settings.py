@@ -148,9 +148,12 @@ STORAGES = {
 
 # --- Email --------------------------------------------------------------------------------------
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# The default writes one file per message, named by its idempotency key, so a person can read
+# what was sent; production sets django.core.mail.backends.smtp.EmailBackend.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "scheduling.reminders.mail.KeyedFileBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "sent-email"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reminders@clinic.example")
+CLINIC_MAIL_DOMAIN = DEFAULT_FROM_EMAIL.rpartition("@")[2] or "clinic.example"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -250,3 +253,21 @@ LOGGING = {
 
 # Slot search offers starts on this grid (minutes), on the clinic's clock.
 SLOT_GRID_MINUTES = 15
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+# Patient messages due in quiet hours go out at their end (clinic local time, HH:MM).
+REMINDER_QUIET_START = os.environ.get("REMINDER_QUIET_START", "20:00")
+REMINDER_QUIET_END = os.environ.get("REMINDER_QUIET_END", "08:00")
+# How long a claimed reminder is left to its worker before another may claim it. Longer than
+# the slowest send (EMAIL_TIMEOUT), so two workers never hold the same reminder at once.
+REMINDER_CLAIM_SECONDS = int(os.environ.get("REMINDER_CLAIM_SECONDS", "120"))
+REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+# Retry n waits REMINDER_RETRY_BASE_SECONDS * 2**(n-1).
+REMINDER_RETRY_BASE_SECONDS = int(os.environ.get("REMINDER_RETRY_BASE_SECONDS", "60"))
+REMINDER_DISPATCH_BATCH = int(os.environ.get("REMINDER_DISPATCH_BATCH", "500"))
+# The SMS channel: the development store (scheduling.reminders.channels.StoredSms) keeps
+# messages in a table; a real provider plugs in as another class with the same `send`.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "scheduling.reminders.channels.StoredSms")
+# Simulated provider latency for the development SMS store (seconds), for trying failures.
+SMS_DEV_DELAY_SECONDS = float(os.environ.get("SMS_DEV_DELAY_SECONDS", "0"))

@@ -25,6 +25,16 @@ def require_service(name: str, error: str | None) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def in_memory_broker() -> None:
+    """Bookings ask the broker to dispatch due reminders once they commit. In-process tests
+    publish to memory; the worker tests point the app at the real Redis themselves."""
+    from config.celery import app
+
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: object) -> None:
     # The production hasher costs ~0.3 s a password by design; tests make hundreds of users.

@@ -6,6 +6,7 @@ from procedures.models.catalog import (
     PatientMedication,
     ProcedureType,
     RegionalBleedingRisk,
+    ReminderRule,
 )
 from procedures.models.history import ProcedureHistory, PsychEvaluation
 from procedures.models.rules import (
@@ -28,6 +29,7 @@ __all__ = [
     "ProcedureType",
     "PsychEvaluation",
     "RegionalBleedingRisk",
+    "ReminderRule",
     "ResponseRequirement",
     "RuleSet",
     "ScsPathwayRule",

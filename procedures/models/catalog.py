@@ -143,3 +143,42 @@ class PatientMedication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_id}: {self.drug_id}"
+
+
+class ReminderRule(models.Model):
+    """When a patient hears about a case: before it, or after it is completed.
+
+    Offsets are minutes from the anchor (negative: before). Seeded from DOMAIN.md; managers
+    edit them. A rule without a procedure applies to every procedure.
+    """
+
+    class Kind(models.TextChoices):
+        APPOINTMENT = "appointment", "Appointment"
+        PAIN_DIARY = "pain_diary", "Pain diary"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        TRIAL_END = "trial_end", "Stimulator trial end"
+
+    class Trigger(models.TextChoices):
+        BOOKED = "booked", "When the case is booked (moves and cancels with it)"
+        COMPLETED = "completed", "When the case is completed"
+
+    class Anchor(models.TextChoices):
+        START = "start", "The case's start"
+        END = "end", "The case's end"
+
+    procedure_type = models.ForeignKey(
+        ProcedureType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    anchor = models.CharField(max_length=5, choices=Anchor.choices)
+    offset_minutes = models.IntegerField(help_text="Negative: before the anchor.")
+    note = models.CharField(max_length=200, blank=True, help_text="Added to the message.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["trigger", "kind", "procedure_type__code"]
+
+    def __str__(self) -> str:
+        which = self.procedure_type.code if self.procedure_type else "every procedure"
+        return f"{self.get_kind_display()} for {which}"

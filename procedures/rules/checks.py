@@ -164,7 +164,12 @@ class ResponseRule:
                     )
                 )
             elif previous.relief < self.min_relief:
+                # It stops being the previous one when it leaves the lookback, or sooner, the
+                # day after a later session in scope (which then becomes the previous one).
                 hint = previous.on + lookback
+                later = [s.on for s in sessions if s.on >= request.on]
+                if later:
+                    hint = min(hint, min(later) + days(1))
                 found.append(
                     Violation(
                         INSUFFICIENT_RESPONSE,

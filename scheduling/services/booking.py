@@ -23,6 +23,7 @@ from scheduling.availability import BusyIndex, Calendar, local_date, room_suits
 from scheduling.eligibility import require_eligible
 from scheduling.errors import OutsideHours, RoomUnsuitable, SlotUnavailable, StartInPast
 from scheduling.models import Appointment
+from scheduling.reminders import plan as reminder_plan
 from scheduling.states import require_reschedulable
 
 Actor = AbstractBaseUser | None
@@ -176,6 +177,9 @@ def appointment_book(
         created_by=acting_user,
     )
     _save_guarded(appointment)
+    # The outbox rows are written in this transaction: the booking and its reminders
+    # commit together or not at all.
+    reminder_plan.plan_booked(appointment)
     audit.record(
         actor=acting_user,
         action="appointment.book",
@@ -229,6 +233,7 @@ def appointment_reschedule(
     locked.start, locked.end, locked.room_busy_until = start, end, room_busy_until
     locked.provider, locked.room = provider, room
     _save_guarded(locked, ["start", "end", "room_busy_until", "provider", "room", "updated_at"])
+    reminder_plan.replan_booked(locked)
     audit.record(
         actor=acting_user,
         action="appointment.reschedule",

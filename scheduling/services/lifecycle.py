@@ -9,7 +9,8 @@ from django.utils import timezone
 from clinic import audit
 from scheduling.availability import local_date
 from scheduling.errors import InvalidTransition
-from scheduling.models import Appointment, Status
+from scheduling.models import Appointment, ReminderKind, Status
+from scheduling.reminders import plan as reminder_plan
 from scheduling.services.booking import lock_patient
 from scheduling.states import require_transition
 
@@ -54,6 +55,7 @@ def _move(
 def appointment_cancel(*, appointment: Appointment, reason: str, acting_user: Actor) -> Appointment:
     locked = lock_appointment(appointment)
     require_transition(locked.status, Status.CANCELLED)
+    reminder_plan.cancel_pending(locked)
     return _move(
         locked,
         Status.CANCELLED,
@@ -88,7 +90,11 @@ def appointment_check_in(
 def appointment_complete(*, appointment: Appointment, acting_user: Actor) -> Appointment:
     locked = lock_appointment(appointment)
     require_transition(locked.status, Status.COMPLETED)
-    return _move(locked, Status.COMPLETED, acting_user=acting_user, stamp_field="completed_at")
+    completed = _move(locked, Status.COMPLETED, acting_user=acting_user, stamp_field="completed_at")
+    # Completion reminders are anchored on the case: the booking ones are moot now.
+    reminder_plan.cancel_pending(completed, kinds=[ReminderKind.APPOINTMENT])
+    reminder_plan.plan_completed(completed)
+    return completed
 
 
 @transaction.atomic
@@ -99,4 +105,5 @@ def appointment_no_show(*, appointment: Appointment, acting_user: Actor) -> Appo
         raise InvalidTransition(
             "A patient can be marked as a no-show only once the start time has passed."
         )
+    reminder_plan.cancel_pending(locked)
     return _move(locked, Status.NO_SHOW, acting_user=acting_user, stamp_field="no_show_at")

@@ -1,0 +1,34 @@
+"""Scheduling tables: the calendar, appointments, and their reminders."""
+
+from scheduling.models.core import (
+    ACTIVE_STATUSES,
+    Appointment,
+    ClinicDay,
+    ClinicHours,
+    PostgresExclusionConstraint,
+    ProviderDayException,
+    RoomClosure,
+    Status,
+    TsTzRange,
+    Weekday,
+    WorkingHours,
+)
+from scheduling.models.reminders import Reminder, ReminderKind, ReminderStatus, SentSms
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Appointment",
+    "ClinicDay",
+    "ClinicHours",
+    "PostgresExclusionConstraint",
+    "ProviderDayException",
+    "Reminder",
+    "ReminderKind",
+    "ReminderStatus",
+    "RoomClosure",
+    "SentSms",
+    "Status",
+    "TsTzRange",
+    "Weekday",
+    "WorkingHours",
+]

@@ -1,0 +1,1 @@
+"""Patient reminders: planning rows (plan.py), the outbox (outbox.py), channels, texts."""

@@ -1,0 +1,86 @@
+"""Channels a reminder goes out on. Each says whether a key was delivered, and sends.
+
+`delivered(key)` lets a retried send find out that an earlier attempt got through (the
+worker died after the channel accepted it): then nothing is sent again. The development
+channels answer it from their own output; SMTP cannot, so a crash in that instant can
+repeat an email there (its Message-ID carries the key, for mail systems that deduplicate).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils.module_loading import import_string
+
+from scheduling.models import SentSms
+from scheduling.reminders import mail
+
+
+class ChannelError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    to: str
+    subject: str
+    body: str
+    key: str
+
+
+class Channel(Protocol):
+    def delivered(self, key: str) -> bool: ...
+
+    def send(self, message: Outgoing) -> None: ...
+
+
+class Email:
+    def delivered(self, key: str) -> bool:
+        backend = settings.EMAIL_BACKEND
+        if backend == "scheduling.reminders.mail.KeyedFileBackend":
+            return mail.delivered_path(key).exists()
+        return False
+
+    def send(self, message: Outgoing) -> None:
+        if not message.to:
+            raise ChannelError("The patient has no email address.", permanent=True)
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.to],
+            headers={
+                mail.KEY_HEADER: message.key,
+                "Message-ID": f"<{message.key}@{settings.CLINIC_MAIL_DOMAIN}>",
+            },
+        )
+        try:
+            get_connection(fail_silently=False).send_messages([email])
+        except Exception as exc:  # smtplib, socket and backend errors: try again later
+            raise ChannelError(f"{type(exc).__name__}: {exc}") from exc
+
+
+class StoredSms:
+    """Development SMS: messages land in a table an operator can read in the admin."""
+
+    def delivered(self, key: str) -> bool:
+        return SentSms.objects.filter(idempotency_key=key).exists()
+
+    def send(self, message: Outgoing) -> None:
+        if not message.to:
+            raise ChannelError("The patient has no phone number.", permanent=True)
+        if settings.SMS_DEV_DELAY_SECONDS:
+            time.sleep(settings.SMS_DEV_DELAY_SECONDS)
+        SentSms.objects.create(idempotency_key=message.key, to=message.to, body=message.body)
+
+
+def channel_for(name: str) -> Channel:
+    if name == "sms":
+        return import_string(settings.SMS_BACKEND)()
+    return Email()

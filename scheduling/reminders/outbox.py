@@ -1,0 +1,128 @@
+"""Claiming due reminders and sending one: exactly once, whatever the broker does.
+
+claim_due() marks a batch of due rows with a claim token and a lease, skipping rows another
+dispatcher has locked. send_one() takes the row over with a conditional UPDATE (a repeated
+or stale task finds the token changed and does nothing), asks the channel whether the key
+was delivered already, sends if not, and marks the row sent only on the channel's say-so.
+No database transaction is open while the channel works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from scheduling.models import Reminder, ReminderStatus
+from scheduling.reminders import texts
+from scheduling.reminders.channels import ChannelError, Outgoing, channel_for
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.REMINDER_CLAIM_SECONDS)
+
+
+def claim_due(limit: int) -> tuple[uuid.UUID, list[int]]:
+    """Claim up to `limit` due reminders for one dispatch; returns the token and their ids."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        # SKIP LOCKED: a second dispatcher running at the same moment takes other rows.
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if ids:
+            Reminder.objects.filter(pk__in=ids).update(
+                claim_token=token, claimed_until=now + _lease()
+            )
+    return token, ids
+
+
+def _compose(reminder: Reminder, channel: str) -> Outgoing:
+    appointment = reminder.appointment
+    patient = appointment.patient
+    key = str(reminder.idempotency_key)
+    if channel == "sms":
+        return Outgoing(patient.phone, "", texts.sms_body(reminder, appointment), key)
+    return Outgoing(
+        patient.email, texts.subject(reminder), texts.email_body(reminder, appointment), key
+    )
+
+
+def _finish(reminder_id: int, token: uuid.UUID, **fields: object) -> int:
+    """Update the row only while we still hold it."""
+    return Reminder.objects.filter(
+        pk=reminder_id, status=ReminderStatus.PENDING, claim_token=token
+    ).update(**fields)
+
+
+def send_one(reminder_id: int, claim_token: str | uuid.UUID) -> str:
+    """Send one claimed reminder. Returns what happened, for logs and tests."""
+    now = timezone.now()
+    mine = uuid.uuid4()
+    taken = Reminder.objects.filter(
+        pk=reminder_id, status=ReminderStatus.PENDING, claim_token=claim_token
+    ).update(claim_token=mine, claimed_until=now + _lease(), attempts=F("attempts") + 1)
+    if not taken:
+        return "skipped"  # sent, cancelled, or claimed again by a later dispatch
+
+    reminder = Reminder.objects.select_related(
+        "appointment__patient",
+        "appointment__procedure_type",
+        "appointment__provider",
+        "appointment__room",
+    ).get(pk=reminder_id)
+    # The patient's preference when it goes out, which may have changed since booking.
+    channel_name = reminder.appointment.patient.preferred_channel
+    channel = channel_for(channel_name)
+    key = str(reminder.idempotency_key)
+    if not channel.delivered(key):
+        try:
+            channel.send(_compose(reminder, channel_name))
+        except ChannelError as exc:
+            return _failed_attempt(reminder, mine, exc)
+    _finish(
+        reminder_id,
+        mine,
+        status=ReminderStatus.SENT,
+        sent_at=timezone.now(),
+        channel=channel_name,
+        last_error="",
+        claim_token=None,
+        claimed_until=None,
+    )
+    return "sent"
+
+
+def _failed_attempt(reminder: Reminder, token: uuid.UUID, exc: ChannelError) -> str:
+    error = str(exc)[:2000]
+    if exc.permanent or reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        _finish(
+            reminder.pk,
+            token,
+            status=ReminderStatus.FAILED,
+            last_error=error,
+            claim_token=None,
+            claimed_until=None,
+        )
+        return "failed"
+    backoff = dt.timedelta(
+        seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (reminder.attempts - 1)
+    )
+    _finish(
+        reminder.pk,
+        token,
+        next_attempt_at=timezone.now() + backoff,
+        last_error=error,
+        claim_token=None,
+        claimed_until=None,
+    )
+    return "retry"

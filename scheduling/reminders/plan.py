@@ -1,0 +1,127 @@
+"""Writing reminder rows, inside the transaction of the change that causes them.
+
+Booking writes the booking reminders; rescheduling replaces the pending ones; cancelling
+cancels them; completing writes the follow-ups. Nothing here sends anything: a row that is
+already due asks for a dispatch once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from procedures.models import ReminderRule
+from scheduling.availability import at_local, clinic_zone
+from scheduling.models import Appointment, Reminder, ReminderKind, ReminderStatus
+
+logger = logging.getLogger(__name__)
+
+BOOKED, COMPLETED = ReminderRule.Trigger.BOOKED, ReminderRule.Trigger.COMPLETED
+
+
+def _clock(value: str) -> dt.time:
+    hours, minutes = value.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def out_of_quiet_hours(moment: dt.datetime) -> dt.datetime:
+    """A due time inside quiet hours (20:00-08:00 by default) moves to their end."""
+    quiet_start, quiet_end = (
+        _clock(settings.REMINDER_QUIET_START),
+        _clock(settings.REMINDER_QUIET_END),
+    )
+    local = moment.astimezone(clinic_zone())
+    clock = local.time()
+    if quiet_start <= quiet_end:
+        inside = quiet_start <= clock < quiet_end
+        end_day = local.date()
+    else:  # the usual case: quiet hours wrap past midnight
+        inside = clock >= quiet_start or clock < quiet_end
+        end_day = local.date() + dt.timedelta(days=1) if clock >= quiet_start else local.date()
+    return at_local(end_day, quiet_end) if inside else moment
+
+
+def _dispatch_soon() -> None:
+    """Ask a worker to dispatch now. If the broker is down, beat's next tick does it."""
+    from scheduling.tasks import dispatch_due_reminders
+
+    try:
+        dispatch_due_reminders.delay()
+    except Exception:  # the booking is committed either way; the row is the truth
+        logger.warning("Could not reach the broker to dispatch at once", exc_info=True)
+
+
+def add_reminder(
+    appointment: Appointment,
+    kind: str,
+    due_at: dt.datetime,
+    *,
+    trigger: str = BOOKED,
+    context: dict[str, Any] | None = None,
+) -> Reminder:
+    now = timezone.now()
+    due = out_of_quiet_hours(max(due_at, now))
+    reminder = Reminder.objects.create(
+        kind=kind,
+        appointment=appointment,
+        patient_id=appointment.patient_id,
+        channel=appointment.patient.preferred_channel,
+        due_at=due,
+        next_attempt_at=due,
+        trigger=trigger,
+        context=context or {},
+    )
+    if due <= now:
+        transaction.on_commit(_dispatch_soon)
+    return reminder
+
+
+def _rules_for(appointment: Appointment, trigger: str) -> Iterable[ReminderRule]:
+    return ReminderRule.objects.filter(active=True, trigger=trigger).filter(
+        Q(procedure_type=appointment.procedure_type_id) | Q(procedure_type__isnull=True)
+    )
+
+
+def _from_rules(appointment: Appointment, trigger: str) -> list[Reminder]:
+    created = []
+    for rule in _rules_for(appointment, trigger):
+        anchor = appointment.start if rule.anchor == ReminderRule.Anchor.START else appointment.end
+        due = anchor + dt.timedelta(minutes=rule.offset_minutes)
+        if (
+            rule.kind == ReminderKind.APPOINTMENT
+            and out_of_quiet_hours(max(due, timezone.now())) >= appointment.start
+        ):
+            continue  # too late to remind of a case that will have started
+        context = {"note": rule.note} if rule.note else {}
+        created.append(add_reminder(appointment, rule.kind, due, trigger=trigger, context=context))
+    return created
+
+
+def plan_booked(appointment: Appointment) -> list[Reminder]:
+    return _from_rules(appointment, BOOKED)
+
+
+def plan_completed(appointment: Appointment) -> list[Reminder]:
+    return _from_rules(appointment, COMPLETED)
+
+
+def cancel_pending(appointment: Appointment, *, kinds: Iterable[str] | None = None) -> int:
+    pending = Reminder.objects.filter(appointment=appointment, status=ReminderStatus.PENDING)
+    if kinds is not None:
+        pending = pending.filter(kind__in=list(kinds))
+    return pending.update(status=ReminderStatus.CANCELLED, cancelled_at=timezone.now())
+
+
+def replan_booked(appointment: Appointment) -> list[Reminder]:
+    """The case moved: its pending booking reminders go, new ones come for the new time."""
+    Reminder.objects.filter(
+        appointment=appointment, status=ReminderStatus.PENDING, trigger=BOOKED
+    ).update(status=ReminderStatus.CANCELLED, cancelled_at=timezone.now())
+    return plan_booked(appointment)
