@@ -1,8 +1,14 @@
 from django.urls import path
 
-from scheduling.api import patients, views
+from scheduling.api import patients, reminders, views
 
 urlpatterns = [
+    path("reminders/", reminders.ReminderList.as_view(), name="reminder-list"),
+    path(
+        "appointments/<int:pk>/reminders/",
+        reminders.AppointmentReminders.as_view(),
+        name="appointment-reminders",
+    ),
     path(
         "patients/<int:pk>/eligibility/",
         patients.PatientEligibility.as_view(),

@@ -47,7 +47,7 @@ PLACE_ERRORS = {
 TRANSITION_ERROR = {409: _error("`invalid_transition`: not allowed from the current status.")}
 
 
-def _appointment(pk: int) -> Appointment:
+def appointment_or_404(pk: int) -> Appointment:
     return get_object_or_404(selectors.appointments_with_context(), pk=pk)
 
 
@@ -137,7 +137,7 @@ class AppointmentDetail(APIView):
         summary="An appointment", responses={200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND}
     )
     def get(self, request: Request, pk: int) -> Response:
-        return _render(_appointment(pk))
+        return _render(appointment_or_404(pk))
 
 
 @extend_schema(tags=["appointments"])
@@ -157,7 +157,7 @@ class AppointmentReschedule(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        appointment = _appointment(pk)
+        appointment = appointment_or_404(pk)
         serializer = RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         moved = services.appointment_reschedule(
@@ -182,7 +182,7 @@ class AppointmentCancel(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        appointment = _appointment(pk)
+        appointment = appointment_or_404(pk)
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cancelled = services.appointment_cancel(
@@ -207,7 +207,7 @@ class AppointmentCheckIn(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        appointment = _appointment(pk)
+        appointment = appointment_or_404(pk)
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checked_in = services.appointment_check_in(
@@ -227,7 +227,7 @@ class AppointmentComplete(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         completed = services.appointment_complete(
-            appointment=_appointment(pk), acting_user=request.user
+            appointment=appointment_or_404(pk), acting_user=request.user
         )
         return _render(completed)
 
@@ -243,7 +243,7 @@ class AppointmentNoShow(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         marked = services.appointment_no_show(
-            appointment=_appointment(pk), acting_user=request.user
+            appointment=appointment_or_404(pk), acting_user=request.user
         )
         return _render(marked)
 
@@ -264,7 +264,7 @@ class AppointmentOutcome(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        appointment = _appointment(pk)
+        appointment = appointment_or_404(pk)
         serializer = OutcomeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         recorded = services.appointment_record_outcome(
