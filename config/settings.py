@@ -213,7 +213,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per choice set: several models have a `status`, and two fields share channels.
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "scheduling.models.core.Status",
+        "ReminderStatusEnum": "scheduling.models.reminders.ReminderStatus",
+        "AuthorizationStatusEnum": "procedures.models.authorizations.AuthorizationStatus",
+        "ChannelEnum": "clinic.models.Patient.Channel",
+    },
 }
 
 # --- Security (production) ----------------------------------------------------------------------
@@ -271,3 +277,7 @@ REMINDER_DISPATCH_BATCH = int(os.environ.get("REMINDER_DISPATCH_BATCH", "500"))
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "scheduling.reminders.channels.StoredSms")
 # Simulated provider latency for the development SMS store (seconds), for trying failures.
 SMS_DEV_DELAY_SECONDS = float(os.environ.get("SMS_DEV_DELAY_SECONDS", "0"))
+# A day hold's stop reminder goes out at this clinic time on the day of the last dose.
+REMINDER_HOLD_STOP_TIME = os.environ.get("REMINDER_HOLD_STOP_TIME", "09:00")
+# An hour hold (heparins) is announced this many hours before its last dose.
+REMINDER_HOUR_HOLD_NOTICE_HOURS = int(os.environ.get("REMINDER_HOUR_HOLD_NOTICE_HOURS", "12"))

@@ -22,3 +22,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", include("scheduling.urls")),
 ]
+
+# JSON in the API's error shape under /api/, Django's own pages elsewhere (config/errors.py).
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

@@ -1,15 +1,58 @@
+"""The catalog and the rule sets, as managers edit them; every edit is audited.
+
+Patients' history and psychological evaluations are entered through the API, which
+audits them, so the admin only lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
-from procedures.models import Drug, HoldRule, PatientMedication, ProcedureType, RegionalBleedingRisk
+from clinic.admin_audit import AuditedAdmin
+from procedures.models import (
+    Drug,
+    FacetPathwayRule,
+    FrequencyLimit,
+    HoldRule,
+    MinimumInterval,
+    PatientMedication,
+    ProcedureHistory,
+    ProcedureType,
+    PsychEvaluation,
+    RegionalBleedingRisk,
+    ResponseRequirement,
+    RuleSet,
+    ScsPathwayRule,
+)
+from procedures.models.rules import PayerRuleSet
 
 
-class RegionalRiskInline(admin.TabularInline):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows written through the API (which audits them): listed and shown, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- Catalog ------------------------------------------------------------------------------------
+
+
+class RegionalRiskInline(admin.TabularInline):  # type: ignore[type-arg]
     model = RegionalBleedingRisk
     extra = 0
 
 
 @admin.register(ProcedureType)
-class ProcedureTypeAdmin(admin.ModelAdmin):
+class ProcedureTypeAdmin(AuditedAdmin):
     list_display = ["code", "name", "duration_minutes", "family", "bleeding_risk", "active"]
     list_filter = ["family", "bleeding_risk", "requires_fluoroscopy", "active"]
     list_editable = ["duration_minutes", "active"]
@@ -17,13 +60,13 @@ class ProcedureTypeAdmin(admin.ModelAdmin):
     inlines = [RegionalRiskInline]
 
 
-class HoldRuleInline(admin.TabularInline):
+class HoldRuleInline(admin.TabularInline):  # type: ignore[type-arg]
     model = HoldRule
     extra = 0
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(AuditedAdmin):
     list_display = ["code", "name", "drug_class"]
     list_filter = ["drug_class"]
     search_fields = ["code", "name"]
@@ -31,11 +74,109 @@ class DrugAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientMedication)
-class PatientMedicationAdmin(admin.ModelAdmin):
+class PatientMedicationAdmin(ReadOnlyAdmin):
+    # Ending a medication keeps the row for the record; the API does that, and audits it.
     list_display = ["patient", "drug", "added_at", "ended_at"]
     list_filter = ["drug"]
-    raw_id_fields = ["patient"]
-    readonly_fields = ["patient", "drug", "added_at", "added_by", "ended_at"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
+
+# --- Rule sets ----------------------------------------------------------------------------------
+
+
+class PayerLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = PayerRuleSet
+    extra = 0
+    autocomplete_fields = ["payer"]
+    verbose_name = "payer held to this rule set"
+    verbose_name_plural = "payers held to this rule set (others get the default set)"
+
+
+class RuleInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    autocomplete_fields = ["procedure_types"]
+
+
+class FrequencyLimitInline(RuleInline):
+    model = FrequencyLimit
+    fields = ["name", "procedure_types", "scope", "max_sessions", "window_days", "active"]
+
+
+class MinimumIntervalInline(RuleInline):
+    model = MinimumInterval
+    fields = ["name", "procedure_types", "scope", "min_days", "active"]
+
+
+class ResponseRequirementInline(RuleInline):
+    model = ResponseRequirement
+    fields = [
+        "name",
+        "procedure_types",
+        "scope",
+        "min_relief_percent",
+        "lookback_days",
+        "active",
+    ]
+
+
+class FacetPathwayInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = FacetPathwayRule
+    extra = 0
+    autocomplete_fields = ["block_procedures", "ablation_procedure"]
+
+
+class ScsPathwayInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = ScsPathwayRule
+    extra = 0
+    verbose_name = "SCS pathway rule"
+    autocomplete_fields = ["trial_procedure", "implant_procedure"]
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(AuditedAdmin):
+    list_display = ["code", "name", "is_default", "payer_codes"]
+    search_fields = ["code", "name"]
+    inlines = [
+        PayerLinkInline,
+        FrequencyLimitInline,
+        MinimumIntervalInline,
+        ResponseRequirementInline,
+        FacetPathwayInline,
+        ScsPathwayInline,
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("payer_links__payer")
+
+    @admin.display(description="payers")
+    def payer_codes(self, rule_set: RuleSet) -> str:
+        return ", ".join(sorted(link.payer.code for link in rule_set.payer_links.all()))
+
+
+# --- Patients' history (entered through the API) ------------------------------------------------
+
+
+@admin.register(ProcedureHistory)
+class ProcedureHistoryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "patient",
+        "procedure_type",
+        "region",
+        "side",
+        "performed_on",
+        "relief_percent",
+        "entered_by",
+        "entered_at",
+    ]
+    list_filter = ["procedure_type", "region"]
+    search_fields = ["patient__mrn", "patient__last_name"]
+    date_hierarchy = "performed_on"
+    list_select_related = ["patient", "procedure_type", "entered_by"]
+
+
+@admin.register(PsychEvaluation)
+class PsychEvaluationAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "performed_on", "cleared", "entered_by", "entered_at"]
+    list_filter = ["cleared"]
+    search_fields = ["patient__mrn", "patient__last_name"]
+    date_hierarchy = "performed_on"
+    list_select_related = ["patient", "entered_by"]

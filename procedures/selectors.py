@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from clinic.models import Patient
+from procedures.holds import HoldInstruction
 from procedures.models import (
+    AuthorizationStatus,
+    ChecklistItemTemplate,
     Drug,
+    HoldRule,
     PatientMedication,
+    PayerPriorAuthorization,
+    PriorAuthorization,
     ProcedureHistory,
     ProcedureType,
     PsychEvaluation,
@@ -133,7 +142,11 @@ def history_sessions(patient_id: int) -> list[Session]:
             on=row.performed_on,
             state=State.DONE,
             relief=row.relief_percent,
-            relief_recorded_on=row.performed_on if row.relief_percent is not None else None,
+            # Relief is known when the row is entered, not on the day of the procedure: a
+            # stimulator trial's relief counts only if recorded after the trial ended.
+            relief_recorded_on=(
+                timezone.localdate(row.entered_at) if row.relief_percent is not None else None
+            ),
             counts_as_regions=tuple(row.procedure_type.counts_as_regions or ()),
             ref=f"history:{row.pk}",
         )
@@ -146,3 +159,75 @@ def psych_facts(patient_id: int) -> list[PsychEval]:
         PsychEval(on=e.performed_on, cleared=e.cleared)
         for e in PsychEvaluation.objects.filter(patient_id=patient_id)
     ]
+
+
+# --- Holds, checklists, authorizations ----------------------------------------------------------
+
+
+def bleeding_risk(procedure_type: ProcedureType, region: str) -> str:
+    """The ASRA class of a procedure at a region: a regional row wins over the default."""
+    for regional in procedure_type.regional_risks.all():
+        if regional.region == region:
+            return regional.bleeding_risk
+    return procedure_type.bleeding_risk
+
+
+def hold_instructions(patient_id: int, risk: str) -> list[HoldInstruction]:
+    """The holds the patient's current drugs need before a procedure of this risk."""
+    rules = HoldRule.objects.filter(
+        bleeding_risk=risk,
+        drug__in=PatientMedication.objects.filter(
+            patient_id=patient_id, ended_at__isnull=True
+        ).values("drug"),
+    ).select_related("drug")
+    return [
+        HoldInstruction(
+            drug=rule.drug.code,
+            drug_name=rule.drug.name,
+            bleeding_risk=risk,
+            hold_days=rule.hold_days,
+            hold_hours=rule.hold_hours,
+            inr_required=rule.inr_required,
+            restart_hours=rule.restart_hours,
+        )
+        for rule in rules
+        if rule.holds
+    ]
+
+
+def checklist_templates() -> list[ChecklistItemTemplate]:
+    return list(
+        ChecklistItemTemplate.objects.filter(active=True).prefetch_related("procedure_types")
+    )
+
+
+def prior_auth_needed(payer_id: int | None, procedure_type: ProcedureType) -> bool:
+    if procedure_type.prior_auth_required:
+        return True
+    return (
+        payer_id is not None
+        and PayerPriorAuthorization.objects.filter(
+            payer_id=payer_id, procedure_type=procedure_type
+        ).exists()
+    )
+
+
+def covering_authorization(
+    patient_id: int, procedure_type_id: int, day: dt.date
+) -> PriorAuthorization | None:
+    """An approved authorization valid on the procedure date, if the patient has one."""
+    return (
+        PriorAuthorization.objects.filter(
+            patient_id=patient_id,
+            procedure_type_id=procedure_type_id,
+            status=AuthorizationStatus.APPROVED,
+            valid_from__lte=day,
+            valid_to__gte=day,
+        )
+        .order_by("-valid_to")
+        .first()
+    )
+
+
+def drug_id(code: str) -> int:
+    return Drug.objects.values_list("pk", flat=True).get(code=code)

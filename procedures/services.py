@@ -14,6 +14,7 @@ from clinic.models import Patient
 from procedures.models import (
     Drug,
     PatientMedication,
+    PriorAuthorization,
     ProcedureHistory,
     ProcedureType,
     PsychEvaluation,
@@ -119,3 +120,42 @@ def psych_evaluation_add(
         changes=audit.snapshot(evaluation),
     )
     return evaluation
+
+
+AUTHORIZATION_FIELDS = [
+    "procedure_type",
+    "payer",
+    "status",
+    "number",
+    "approved_units",
+    "valid_from",
+    "valid_to",
+]
+
+
+@transaction.atomic
+def authorization_save(
+    *,
+    patient: Patient,
+    acting_user: Actor,
+    authorization: PriorAuthorization | None = None,
+    **fields: object,
+) -> PriorAuthorization:
+    """Record a request for authorization, or the payer's answer to it. Audited."""
+    if authorization is None:
+        authorization = PriorAuthorization(patient=patient, created_by=acting_user)
+        before: dict[str, object] = {}
+    else:
+        authorization = PriorAuthorization.objects.select_for_update().get(pk=authorization.pk)
+        before = audit.snapshot(authorization, AUTHORIZATION_FIELDS)
+    for name, value in fields.items():
+        setattr(authorization, name, value)
+    authorization.full_clean()
+    authorization.save()
+    audit.record(
+        actor=acting_user,
+        action="authorization.save",
+        instance=authorization,
+        changes=audit.diff(before, audit.snapshot(authorization, AUTHORIZATION_FIELDS)),
+    )
+    return authorization

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from clinic.errors import Unprocessable
 from clinic.models import Patient
 from procedures import selectors as procedure_selectors
+from procedures.holds import HoldInstruction
 from procedures.models import ProcedureType
 from procedures.rules import Decision, Facts, Request, RuleSetSpec, Session, State, evaluate
+from procedures.rules.holds import AnticoagulantHoldRule
 from scheduling.availability import local_date
 from scheduling.models import Appointment, Status
 
@@ -59,6 +61,9 @@ class PatientRules:
     facts: Facts
     rule_set: RuleSetSpec
     today: dt.date
+    patient_id: int = 0
+    # Hold instructions by bleeding risk, read on first use (the drugs do not change here).
+    _holds: dict[str, tuple[HoldInstruction, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, patient: Patient, exclude_appointment_id: int | None = None) -> PatientRules:
@@ -71,13 +76,24 @@ class PatientRules:
         rule_set = procedure_selectors.rule_set_spec(
             procedure_selectors.rule_set_for_payer(patient.payer_id)
         )
-        return cls(facts, rule_set, timezone.localdate())
+        return cls(facts, rule_set, timezone.localdate(), patient.pk)
+
+    def holds(self, procedure_type: ProcedureType, region: str) -> tuple[HoldInstruction, ...]:
+        risk = procedure_selectors.bleeding_risk(procedure_type, region)
+        if risk not in self._holds:
+            self._holds[risk] = tuple(procedure_selectors.hold_instructions(self.patient_id, risk))
+        return self._holds[risk]
 
     def decide(
         self, procedure_type: ProcedureType, region: str, side: str, day: dt.date
     ) -> Decision:
         request = Request(procedure_type.code, region, side, day)
-        return evaluate(self.facts, request, self.rule_set, self.today)
+        # The hold table is clinic-wide, not per payer: it joins every rule set here.
+        hold_rule = AnticoagulantHoldRule("Anticoagulant hold", self.holds(procedure_type, region))
+        rules = RuleSetSpec(
+            self.rule_set.code, self.rule_set.name, (*self.rule_set.rules, hold_rule)
+        )
+        return evaluate(self.facts, request, rules, self.today)
 
     def date_filter(
         self, procedure_type: ProcedureType, region: str, side: str

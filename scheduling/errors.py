@@ -21,3 +21,7 @@ class RoomUnsuitable(Unprocessable):
 
 class StartInPast(Unprocessable):
     code = "start_in_past"
+
+
+class ChecklistIncomplete(Conflict):
+    code = "checklist_incomplete"

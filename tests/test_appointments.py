@@ -215,7 +215,10 @@ def test_the_day_of_a_case_check_in_then_complete(
 ):
     created = book(scheduler_api, clinic, patient).json()
     frozen_clock.move_to(local(2026, 11, 19, 8, 30))
-    checked_in = nurse_api.post(f"/api/appointments/{created['id']}/check-in/", {})
+    # The checklist is the subject of its own tests: here the nurse overrides it.
+    checked_in = nurse_api.post(
+        f"/api/appointments/{created['id']}/check-in/", {"override_reason": "Checked on paper"}
+    )
     assert checked_in.status_code == 200
     assert checked_in.json()["status"] == "checked_in"
     completed = nurse_api.post(f"/api/appointments/{created['id']}/complete/")
@@ -226,7 +229,12 @@ def test_the_day_of_a_case_check_in_then_complete(
         .order_by("id")
         .values_list("action", flat=True)
     )
-    assert actions == ["appointment.book", "appointment.checked_in", "appointment.completed"]
+    assert actions == [
+        "appointment.book",
+        "appointment.check_in_override",
+        "appointment.checked_in",
+        "appointment.completed",
+    ]
 
 
 def test_check_in_is_refused_before_the_day_of_the_case(clinic, patient, scheduler_api, nurse_api):

@@ -5,16 +5,6 @@ from procedures.api import views
 urlpatterns = [
     path("procedure-types/", views.ProcedureTypeList.as_view(), name="procedure-type-list"),
     path("drugs/", views.DrugList.as_view(), name="drug-list"),
-    path(
-        "patients/<int:pk>/medications/",
-        views.PatientMedicationList.as_view(),
-        name="patient-medications",
-    ),
-    path(
-        "patients/<int:pk>/medications/<int:medication_id>/",
-        views.PatientMedicationDetail.as_view(),
-        name="patient-medication-detail",
-    ),
     path("patients/<int:pk>/history/", views.PatientHistoryList.as_view(), name="patient-history"),
     path(
         "patients/<int:pk>/psych-evaluations/",

@@ -1,5 +1,6 @@
 """Procedure-side tables: the catalog and drugs, the rule sets, and patients' history."""
 
+from procedures.models.authorizations import AuthorizationStatus, PriorAuthorization
 from procedures.models.catalog import (
     Drug,
     HoldRule,
@@ -7,6 +8,12 @@ from procedures.models.catalog import (
     ProcedureType,
     RegionalBleedingRisk,
     ReminderRule,
+)
+from procedures.models.checklists import (
+    ChecklistCondition,
+    ChecklistItemTemplate,
+    PayerPriorAuthorization,
+    ValueKind,
 )
 from procedures.models.history import ProcedureHistory, PsychEvaluation
 from procedures.models.rules import (
@@ -19,6 +26,12 @@ from procedures.models.rules import (
 )
 
 __all__ = [
+    "AuthorizationStatus",
+    "ChecklistCondition",
+    "ChecklistItemTemplate",
+    "PayerPriorAuthorization",
+    "PriorAuthorization",
+    "ValueKind",
     "Drug",
     "FacetPathwayRule",
     "FrequencyLimit",

@@ -76,7 +76,8 @@ class FrequencyLimitRule:
 
     def _check_place(self, place: str, sessions: list[Session], day: dt.date) -> Violation | None:
         window = days(self.window_days)
-        dates = sorted(set(session_days(sessions)) | {day})
+        known = set(session_days(sessions))
+        dates = sorted(known | {day})
         # Every rolling window that would hold the new session must stay within the limit:
         # the one ending on its day, and those ending on later booked sessions.
         for anchor in (d for d in dates if day <= d < day + window):
@@ -93,6 +94,10 @@ class FrequencyLimitRule:
                 )
             else:
                 hint = anchor + days(1)
+                if day not in known and len(inside) - 1 <= self.max_sessions:
+                    # Or sooner: on a session day in between it is part of that session (one
+                    # kind, one date), so it no longer adds one to this window.
+                    hint = min(d for d in known if d > day)
                 detail = (
                     f"{self.name}: with this one, {place} would have {len(inside)} in the "
                     f"{self.window_days} days up to the session booked on {anchor.isoformat()} "

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from procedures.rules.facts import Facts, Request, Violation
+from procedures.rules.facts import BILATERAL, Facts, Request, Violation
 
 # How far ahead a cure is looked for, and how many re-evaluations that may take.
 HORIZON = dt.timedelta(days=3 * 366)
@@ -79,6 +79,23 @@ def first_allowed(
     return None
 
 
+def _one_side(
+    rule: Rule, facts: Facts, request: Request, violation: Violation, today: dt.date
+) -> Request:
+    """The request narrowed to the side `violation` is about, when it is about one side.
+
+    A bilateral request is judged side by side: a violation of the left side must get the
+    left side's date, not wait for (or be called incurable because of) the right side.
+    """
+    if request.side != BILATERAL:
+        return request
+    for side in request.sides:
+        narrowed = Request(request.procedure, request.region, side, request.on)
+        if violation in rule.check(facts, narrowed, today):
+            return narrowed
+    return request
+
+
 def evaluate(history: Facts, request: Request, rule_set: RuleSetSpec, on_date: dt.date) -> Decision:
     """Judge a request against a rule set, as of `on_date` (today)."""
     refusals = []
@@ -86,7 +103,8 @@ def evaluate(history: Facts, request: Request, rule_set: RuleSetSpec, on_date: d
         for violation in rule.check(history, request, on_date):
             cured = None
             if violation.hint is not None:
-                cured = first_allowed([rule], history, request, on_date)
+                alone = _one_side(rule, history, request, violation, on_date)
+                cured = first_allowed([rule], history, alone, on_date)
             refusals.append(Refusal(violation.code, violation.detail, cured))
     if not refusals:
         return Decision(True, request.on, ())

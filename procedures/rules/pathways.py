@@ -44,17 +44,30 @@ def _state(session: Session, threshold: int) -> str:
 
 
 def _next(
-    facts: Facts, rule_set: RuleSetSpec, today: dt.date, procedure: str, label: str, where: tuple
+    facts: Facts,
+    rule_set: RuleSetSpec,
+    today: dt.date,
+    procedure: str,
+    label: str,
+    where: tuple,
+    latest: dt.date | None = None,
 ) -> NextStep:
+    """The next step, judged from the day after the pathway's latest session (or today).
+
+    A step on the day of the latest session would be part of it, not after it (and rules
+    read only earlier sessions): a second block the day of the first is not block 2.
+    """
     region, side = where
-    decision = evaluate(facts, Request(procedure, region, side, today), rule_set, today)
-    if decision.allowed:
+    on = today if latest is None else max(today, latest + dt.timedelta(days=1))
+    decision = evaluate(facts, Request(procedure, region, side, on), rule_set, today)
+    allowed_now = decision.allowed and on == today
+    if allowed_now:
         reason = "eligible now"
     elif decision.eligible_from is not None:
         reason = f"eligible from {decision.eligible_from.isoformat()}"
     else:
         reason = f"not yet: {decision.violations[0].detail}"
-    return NextStep(procedure, label, decision.allowed, decision.eligible_from, reason)
+    return NextStep(procedure, label, allowed_now, decision.eligible_from, reason)
 
 
 def _facet(
@@ -92,7 +105,8 @@ def _facet(
             code, label = block_code, "block 1 (start again)"
         else:
             code, label = block_code, f"block {leading_positive + 1}"
-        step = _next(facts, rule_set, today, code, label, (region, side))
+        latest = max(s.on for s in here)
+        step = _next(facts, rule_set, today, code, label, (region, side), latest)
         history = "; ".join(parts) if parts else "no sessions"
         found.append(
             Pathway(
@@ -115,7 +129,8 @@ def _repeats(
     for region in sorted({s.region for s in involved}):
         here = sorted((s for s in involved if s.in_region(region)), key=lambda s: s.on)
         last = here[-1]
-        step = _next(facts, rule_set, today, last.procedure, last.procedure, (region, last.side))
+        where = (region, last.side)
+        step = _next(facts, rule_set, today, last.procedure, last.procedure, where, last.on)
         found.append(
             Pathway(
                 "repeat",
@@ -146,7 +161,7 @@ def _scs(rule: ScsPathway, facts: Facts, rule_set: RuleSetSpec, today: dt.date) 
     trials = [s for s in here if s.procedure == rule.trial]
     code = rule.implant if trials else rule.trial
     where = (trials[-1].region, trials[-1].side) if trials else ("thoracic", BILATERAL)
-    step = _next(facts, rule_set, today, code, code, where)
+    step = _next(facts, rule_set, today, code, code, where, here[-1].on if here else None)
     summary = f"scs: {'; '.join(parts)}; next: {code}, {step.reason}"
     return [Pathway("scs", None, None, tuple(here), step, summary)]
 

@@ -6,7 +6,7 @@ from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
-from scheduling.models import Appointment, Status
+from scheduling.models import Appointment, AppointmentHold, Status
 
 
 class ProcedureCodeField(CodeRelatedField):
@@ -101,7 +101,28 @@ class AppointmentListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
 
 
+class HoldSerializer(serializers.ModelSerializer):
+    drug = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    drug_name = serializers.CharField(source="drug.name", read_only=True)
+
+    class Meta:
+        model = AppointmentHold
+        fields = [
+            "drug",
+            "drug_name",
+            "bleeding_risk",
+            "hold_days",
+            "hold_hours",
+            "last_dose_on",
+            "first_day_without",
+            "last_dose_at",
+            "resume_at",
+            "inr_required",
+        ]
+
+
 class AppointmentSerializer(serializers.ModelSerializer):
+    holds = HoldSerializer(many=True, read_only=True)
     procedure_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     procedure_name = serializers.CharField(source="procedure_type.name", read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
@@ -135,6 +156,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "pain_before",
             "pain_after",
             "outcome_recorded_at",
+            "holds",
+            "attention",
             "created_at",
             "updated_at",
         ]

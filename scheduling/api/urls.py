@@ -1,8 +1,40 @@
 from django.urls import path
 
-from scheduling.api import patients, reminders, views
+from scheduling.api import medications, patients, reminders, views, workflow
 
 urlpatterns = [
+    path("worklist/", workflow.Worklist.as_view(), name="worklist"),
+    path(
+        "appointments/<int:pk>/checklist/",
+        workflow.AppointmentChecklist.as_view(),
+        name="appointment-checklist",
+    ),
+    path(
+        "appointments/<int:pk>/checklist/<int:item_id>/",
+        workflow.AppointmentChecklistItem.as_view(),
+        name="appointment-checklist-item",
+    ),
+    path(
+        "patients/<int:pk>/prior-authorizations/",
+        workflow.PatientAuthorizations.as_view(),
+        name="patient-authorizations",
+    ),
+    path("prior-authorizations/", workflow.AuthorizationList.as_view(), name="authorization-list"),
+    path(
+        "prior-authorizations/<int:pk>/",
+        workflow.AuthorizationDetail.as_view(),
+        name="authorization-detail",
+    ),
+    path(
+        "patients/<int:pk>/medications/",
+        medications.PatientMedicationList.as_view(),
+        name="patient-medications",
+    ),
+    path(
+        "patients/<int:pk>/medications/<int:medication_id>/",
+        medications.PatientMedicationDetail.as_view(),
+        name="patient-medication-detail",
+    ),
     path("reminders/", reminders.ReminderList.as_view(), name="reminder-list"),
     path(
         "appointments/<int:pk>/reminders/",

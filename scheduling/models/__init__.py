@@ -14,8 +14,11 @@ from scheduling.models.core import (
     WorkingHours,
 )
 from scheduling.models.reminders import Reminder, ReminderKind, ReminderStatus, SentSms
+from scheduling.models.workflow import AppointmentHold, ChecklistItem
 
 __all__ = [
+    "AppointmentHold",
+    "ChecklistItem",
     "ACTIVE_STATUSES",
     "Appointment",
     "ClinicDay",

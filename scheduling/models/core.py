@@ -211,6 +211,10 @@ class Appointment(models.Model):
     check_in_override_reason = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)
+    # Set when something changed after booking that the team must look at (a hold that
+    # can no longer be met after a new medication, say); cleared when resolved.
+    attention = models.TextField(blank=True)
+    attention_at = models.DateTimeField(null=True, blank=True)
     # The outcome: relief of the index pain, entered directly or from 0-10 scores.
     relief_percent = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(100)]

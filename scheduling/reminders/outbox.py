@@ -20,6 +20,7 @@ from django.utils import timezone
 from scheduling.models import Reminder, ReminderStatus
 from scheduling.reminders import texts
 from scheduling.reminders.channels import ChannelError, Outgoing, channel_for
+from scheduling.reminders.plan import out_of_quiet_hours
 
 
 def _lease() -> dt.timedelta:
@@ -120,7 +121,8 @@ def _failed_attempt(reminder: Reminder, token: uuid.UUID, exc: ChannelError) -> 
     _finish(
         reminder.pk,
         token,
-        next_attempt_at=timezone.now() + backoff,
+        # A retry is a message too: one that failed at 19:58 waits for the morning.
+        next_attempt_at=out_of_quiet_hours(timezone.now() + backoff),
         last_error=error,
         claim_token=None,
         claimed_until=None,

@@ -93,7 +93,11 @@ def _from_rules(appointment: Appointment, trigger: str) -> list[Reminder]:
     created = []
     for rule in _rules_for(appointment, trigger):
         anchor = appointment.start if rule.anchor == ReminderRule.Anchor.START else appointment.end
-        due = anchor + dt.timedelta(minutes=rule.offset_minutes)
+        # Offsets count on the clinic's clock: "14 days after" a 09:00 case is 09:00 across a
+        # DST change. Converting first also keeps the answer independent of the anchor's
+        # tzinfo (clinic zone from the API, UTC from the database): aware arithmetic is
+        # wall-clock within one zone.
+        due = anchor.astimezone(clinic_zone()) + dt.timedelta(minutes=rule.offset_minutes)
         if (
             rule.kind == ReminderKind.APPOINTMENT
             and out_of_quiet_hours(max(due, timezone.now())) >= appointment.start

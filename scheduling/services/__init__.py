@@ -8,6 +8,12 @@ from scheduling.services.lifecycle import (
     appointment_no_show,
 )
 from scheduling.services.outcome import appointment_record_outcome
+from scheduling.services.patient_changes import (
+    authorization_save,
+    checklist_tick,
+    medication_add,
+    medication_end,
+)
 
 __all__ = [
     "appointment_book",
@@ -16,5 +22,9 @@ __all__ = [
     "appointment_complete",
     "appointment_no_show",
     "appointment_record_outcome",
+    "authorization_save",
+    "checklist_tick",
+    "medication_add",
+    "medication_end",
     "appointment_reschedule",
 ]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from clinic import audit
 from clinic.models import Patient, Provider, Room
 from procedures.models import ProcedureType
+from scheduling import workflow
 from scheduling.availability import BusyIndex, Calendar, local_date, room_suits
 from scheduling.eligibility import require_eligible
 from scheduling.errors import OutsideHours, RoomUnsuitable, SlotUnavailable, StartInPast
@@ -180,6 +181,7 @@ def appointment_book(
     # The outbox rows are written in this transaction: the booking and its reminders
     # commit together or not at all.
     reminder_plan.plan_booked(appointment)
+    workflow.refresh_case(appointment)
     audit.record(
         actor=acting_user,
         action="appointment.book",
@@ -230,10 +232,12 @@ def appointment_reschedule(
     )
     fields = ["start", "end", "provider", "room"]
     before = audit.snapshot(locked, fields)
+    day_changed = local_date(start) != local_date(locked.start)
     locked.start, locked.end, locked.room_busy_until = start, end, room_busy_until
     locked.provider, locked.room = provider, room
     _save_guarded(locked, ["start", "end", "room_busy_until", "provider", "room", "updated_at"])
     reminder_plan.replan_booked(locked)
+    workflow.refresh_case(locked, day_changed=day_changed)
     audit.record(
         actor=acting_user,
         action="appointment.reschedule",

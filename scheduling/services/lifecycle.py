@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
+from scheduling import workflow
 from scheduling.availability import local_date
-from scheduling.errors import InvalidTransition
+from scheduling.errors import ChecklistIncomplete, InvalidTransition
 from scheduling.models import Appointment, ReminderKind, Status
 from scheduling.reminders import plan as reminder_plan
 from scheduling.services.booking import lock_patient
@@ -75,6 +76,27 @@ def appointment_check_in(
     day = local_date(locked.start)
     if day != timezone.localdate():
         raise InvalidTransition(f"Check-in opens on the day of the case, {day:%a %d %b %Y}.")
+    open_items = workflow.open_required_items(locked)
+    if open_items and not override_reason.strip():
+        labels = "; ".join(item.label for item in open_items)
+        raise ChecklistIncomplete(
+            f"{len(open_items)} required checklist item(s) open: {labels}. Complete them, or "
+            "check in with an override reason.",
+            extra={
+                "open_items": [
+                    {"id": item.pk, "code": item.code, "label": item.label} for item in open_items
+                ]
+            },
+        )
+    if open_items:
+        # The override is the exception a manager will ask about: who, why, and what was open.
+        audit.record(
+            actor=acting_user,
+            action="appointment.check_in_override",
+            instance=locked,
+            changes={"open_items": [item.code for item in open_items]},
+            reason=override_reason,
+        )
     extra = {"check_in_override_reason": override_reason} if override_reason else {}
     return _move(
         locked,

@@ -1,0 +1,65 @@
+"""Anticoagulant and antiplatelet holds: which drug, how long, and the dates that follow.
+
+Pure date arithmetic over plain values (DOMAIN.md, "Dates"): for a hold of N days before a
+procedure on day P in the clinic's zone, the first day without the drug is P - N, the last
+dose is on P - N - 1, and the patient's stop reminder goes out that morning. Hour holds
+(heparins) are exact times for the nurse. The restart is the procedure's end plus the
+restart interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class HoldInstruction:
+    drug: str
+    drug_name: str
+    bleeding_risk: str
+    hold_days: int
+    hold_hours: int
+    inr_required: bool
+    restart_hours: int
+
+
+@dataclass(frozen=True)
+class HoldDates:
+    last_dose_on: dt.date | None
+    first_day_without: dt.date | None
+    last_dose_at: dt.datetime | None
+    stop_notice_at: dt.datetime
+    resume_at: dt.datetime
+
+    def missed(self, now: dt.datetime, zone: ZoneInfo) -> bool:
+        """True when the last dose should already have been the previous one."""
+        if self.last_dose_on is not None:
+            return self.last_dose_on < now.astimezone(zone).date()
+        return self.last_dose_at is not None and self.last_dose_at < now
+
+
+def hold_dates(
+    hold: HoldInstruction,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    zone: ZoneInfo,
+    stop_clock: dt.time,
+    hour_hold_notice: dt.timedelta,
+) -> HoldDates:
+    resume_at = end + dt.timedelta(hours=hold.restart_hours)
+    if hold.hold_days:
+        procedure_day = start.astimezone(zone).date()
+        first_without = procedure_day - dt.timedelta(days=hold.hold_days)
+        last_dose = first_without - dt.timedelta(days=1)
+        stop_at = dt.datetime.combine(last_dose, stop_clock, tzinfo=zone)
+        return HoldDates(last_dose, first_without, None, stop_at, resume_at)
+    last_dose_at = start - dt.timedelta(hours=hold.hold_hours)
+    return HoldDates(None, None, last_dose_at, last_dose_at - hour_hold_notice, resume_at)
+
+
+def eligible_from(hold_days: int, today: dt.date) -> dt.date:
+    """The first procedure date whose last dose (P - N - 1) is not before today."""
+    return today + dt.timedelta(days=hold_days + 1)

@@ -1,0 +1,91 @@
+"""Changes to a patient that reach into their booked cases: drugs and authorizations.
+
+A drug added or stopped after booking changes the hold plan, its reminders and the
+checklist of every upcoming case, in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from clinic.models import Patient
+from procedures import services as procedure_services
+from procedures.models import Drug, PatientMedication, PriorAuthorization
+from scheduling import workflow
+from scheduling.errors import InvalidTransition
+from scheduling.models import Appointment, ChecklistItem, Status
+from scheduling.services.booking import lock_patient
+from scheduling.services.lifecycle import lock_appointment
+
+Actor = AbstractBaseUser | None
+
+
+def upcoming_cases(patient_id: int) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        patient_id=patient_id, status=Status.SCHEDULED, start__gte=timezone.now()
+    ).select_related("procedure_type", "patient")
+
+
+def _refresh_upcoming(patient_id: int, procedure_type_id: int | None = None) -> None:
+    cases = upcoming_cases(patient_id)
+    if procedure_type_id is not None:
+        cases = cases.filter(procedure_type_id=procedure_type_id)
+    for case in cases:
+        workflow.refresh_case(case)
+
+
+@transaction.atomic
+def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> PatientMedication:
+    lock_patient(patient)
+    medication = procedure_services.medication_add(
+        patient=patient, drug=drug, acting_user=acting_user
+    )
+    _refresh_upcoming(patient.pk)
+    return medication
+
+
+@transaction.atomic
+def medication_end(*, medication: PatientMedication, acting_user: Actor) -> PatientMedication:
+    lock_patient(medication.patient)
+    ended = procedure_services.medication_end(medication=medication, acting_user=acting_user)
+    _refresh_upcoming(medication.patient_id)
+    return ended
+
+
+@transaction.atomic
+def authorization_save(
+    *,
+    patient: Patient,
+    acting_user: Actor,
+    authorization: PriorAuthorization | None = None,
+    **fields: object,
+) -> PriorAuthorization:
+    lock_patient(patient)
+    saved = procedure_services.authorization_save(
+        patient=patient, acting_user=acting_user, authorization=authorization, **fields
+    )
+    _refresh_upcoming(patient.pk, saved.procedure_type_id)
+    return saved
+
+
+@transaction.atomic
+def checklist_tick(
+    *,
+    appointment: Appointment,
+    item: ChecklistItem,
+    done: bool,
+    value: str | None,
+    acting_user: Actor,
+) -> ChecklistItem:
+    locked = lock_appointment(appointment)
+    if locked.status not in (Status.SCHEDULED, Status.CHECKED_IN):
+        raise InvalidTransition(
+            f"This appointment is {locked.get_status_display().lower()}; its checklist is closed."
+        )
+    item = ChecklistItem.objects.select_related("template").get(pk=item.pk, appointment=locked)
+    return workflow.tick(
+        appointment=locked, item=item, done=done, value=value, acting_user=acting_user
+    )

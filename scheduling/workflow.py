@@ -1,0 +1,247 @@
+"""A case's hold plan, hold reminders and checklist, rebuilt from the current facts.
+
+Called inside the transaction that changed the case (booking, rescheduling) or the patient
+(a medication added or stopped, an authorization approved), so the plan, its reminders and
+its checklist never disagree with the booking. A hold that can no longer be met is not left
+silently in place: the case is flagged for the nurses and the scheduler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from clinic import audit
+from procedures import selectors as procedure_selectors
+from procedures.checklists import CaseFacts, applies
+from procedures.holds import HoldInstruction, hold_dates
+from procedures.models import ChecklistCondition, ValueKind
+from scheduling.availability import clinic_zone, local_date
+from scheduling.models import (
+    Appointment,
+    AppointmentHold,
+    ChecklistItem,
+    ReminderKind,
+    Status,
+)
+from scheduling.reminders import plan as reminder_plan
+
+HOLD_KINDS = [ReminderKind.ANTICOAGULANT_STOP, ReminderKind.ANTICOAGULANT_RESTART]
+PRIOR_AUTH = "prior_auth"
+
+
+def _clock(value: str) -> dt.time:
+    hours, minutes = value.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def hold_instructions_for(appointment: Appointment) -> list[HoldInstruction]:
+    risk = procedure_selectors.bleeding_risk(appointment.procedure_type, appointment.region)
+    return procedure_selectors.hold_instructions(appointment.patient_id, risk)
+
+
+def refresh_holds(appointment: Appointment) -> list[HoldInstruction]:
+    """Replace the case's holds and their pending reminders; flag a hold already missed."""
+    instructions = hold_instructions_for(appointment)
+    appointment.holds.all().delete()
+    reminder_plan.cancel_pending(appointment, kinds=HOLD_KINDS)
+    zone, now = clinic_zone(), timezone.now()
+    missed = []
+    for hold in instructions:
+        dates = hold_dates(
+            hold,
+            start=appointment.start,
+            end=appointment.end,
+            zone=zone,
+            stop_clock=_clock(settings.REMINDER_HOLD_STOP_TIME),
+            hour_hold_notice=dt.timedelta(hours=settings.REMINDER_HOUR_HOLD_NOTICE_HOURS),
+        )
+        AppointmentHold.objects.create(
+            appointment=appointment,
+            drug_id=procedure_selectors.drug_id(hold.drug),
+            bleeding_risk=hold.bleeding_risk,
+            hold_days=hold.hold_days,
+            hold_hours=hold.hold_hours,
+            last_dose_on=dates.last_dose_on,
+            first_day_without=dates.first_day_without,
+            last_dose_at=dates.last_dose_at,
+            resume_at=dates.resume_at,
+            inr_required=hold.inr_required,
+        )
+        context = {
+            "drug": hold.drug_name,
+            "last_dose_on": dates.last_dose_on.isoformat() if dates.last_dose_on else None,
+            "first_day_without": (
+                dates.first_day_without.isoformat() if dates.first_day_without else None
+            ),
+            "last_dose_at": dates.last_dose_at.isoformat() if dates.last_dose_at else None,
+        }
+        if dates.missed(now, zone):
+            missed.append(hold)
+        else:
+            reminder_plan.add_reminder(
+                appointment, ReminderKind.ANTICOAGULANT_STOP, dates.stop_notice_at, context=context
+            )
+        reminder_plan.add_reminder(
+            appointment, ReminderKind.ANTICOAGULANT_RESTART, dates.resume_at, context=context
+        )
+    _flag(appointment, missed)
+    return instructions
+
+
+def _flag(appointment: Appointment, missed: list[HoldInstruction]) -> None:
+    attention = ""
+    if missed:
+        names = ", ".join(h.drug_name for h in missed)
+        attention = (
+            f"Hold cannot be met: {names} needed to stop before "
+            f"{local_date(appointment.start).isoformat()} and the last dose date has passed. "
+            "Reschedule, or confirm a plan with the prescriber."
+        )
+    if attention != appointment.attention:
+        appointment.attention = attention
+        appointment.attention_at = timezone.now() if attention else None
+        appointment.save(update_fields=["attention", "attention_at", "updated_at"])
+
+
+def case_facts(appointment: Appointment, holds: list[HoldInstruction]) -> CaseFacts:
+    procedure, patient = appointment.procedure_type, appointment.patient
+    return CaseFacts(
+        procedure=procedure.code,
+        steroid=procedure.steroid,
+        fluoroscopy=procedure.requires_fluoroscopy,
+        contrast=procedure.uses_contrast,
+        sedation=procedure.sedation,
+        prior_auth_needed=procedure_selectors.prior_auth_needed(patient.payer_id, procedure),
+        diabetic=patient.diabetic,
+        could_be_pregnant=patient.could_be_pregnant,
+        holds_any=bool(holds),
+        inr_needed=any(h.inr_required for h in holds),
+    )
+
+
+def refresh_checklist(
+    appointment: Appointment, holds: list[HoldInstruction], *, day_changed: bool = False
+) -> None:
+    """Add the items that now apply, drop open ones that no longer do, keep what was done.
+
+    Values taken on the day (INR, glucose) reopen when the case moves to another day, and
+    the prior authorization item follows the authorizations valid on the procedure date.
+    """
+    case = case_facts(appointment, holds)
+    existing = {item.code: item for item in appointment.checklist_items.all()}
+    for template in procedure_selectors.checklist_templates():
+        procedures = frozenset(p.code for p in template.procedure_types.all())
+        if not applies(template.condition, procedures, case):
+            continue
+        item = existing.pop(template.code, None)
+        if item is None:
+            item = ChecklistItem(appointment=appointment, code=template.code)
+        item.template, item.label = template, template.label
+        item.required, item.order = template.required, template.order
+        if day_changed and template.value_kind == ValueKind.NUMBER:
+            _reopen(item)
+        if template.condition == ChecklistCondition.PRIOR_AUTH:
+            _follow_authorization(appointment, item)
+        item.save()
+    for leftover in existing.values():
+        if not leftover.done:
+            leftover.delete()
+
+
+def _reopen(item: ChecklistItem) -> None:
+    item.done, item.value, item.done_at, item.done_by = False, "", None, None
+
+
+def _follow_authorization(appointment: Appointment, item: ChecklistItem) -> None:
+    authorization = procedure_selectors.covering_authorization(
+        appointment.patient_id, appointment.procedure_type_id, local_date(appointment.start)
+    )
+    if authorization is None:
+        _reopen(item)
+    elif not item.done or item.value != authorization.number:
+        item.done, item.value, item.done_at = True, authorization.number, timezone.now()
+
+
+def refresh_case(appointment: Appointment, *, day_changed: bool = False) -> None:
+    """Holds, hold reminders and checklist of a scheduled case, from the current facts."""
+    if appointment.status != Status.SCHEDULED:
+        return
+    holds = refresh_holds(appointment)
+    refresh_checklist(appointment, holds, day_changed=day_changed)
+
+
+def open_required_items(appointment: Appointment) -> list[ChecklistItem]:
+    return [i for i in appointment.checklist_items.all() if i.required and not i.done]
+
+
+def tick(
+    *,
+    appointment: Appointment,
+    item: ChecklistItem,
+    done: bool,
+    value: str | None,
+    acting_user: AbstractBaseUser | None,
+) -> ChecklistItem:
+    """A nurse ticks (or unticks) an item, with a value where it takes one. Audited."""
+    before = audit.snapshot(item, ["done", "value"])
+    template = item.template
+    if value is not None:
+        item.value = value.strip()
+    if done:
+        _validate_done(appointment, item, template)
+        item.done, item.done_at, item.done_by = True, timezone.now(), acting_user
+    else:
+        item.done, item.done_at, item.done_by = False, None, None
+    item.save(update_fields=["done", "value", "done_at", "done_by"])
+    audit.record(
+        actor=acting_user,
+        action="checklist.tick",
+        instance=item,
+        changes=audit.diff(before, audit.snapshot(item, ["done", "value"])),
+    )
+    return item
+
+
+def _validate_done(appointment: Appointment, item: ChecklistItem, template: object) -> None:
+    kind = getattr(template, "value_kind", ValueKind.NONE)
+    label = getattr(template, "value_label", "") or "A value"
+    if item.code == PRIOR_AUTH:
+        authorization = procedure_selectors.covering_authorization(
+            appointment.patient_id, appointment.procedure_type_id, local_date(appointment.start)
+        )
+        if authorization is None:
+            raise ValidationError(
+                {"done": [f"No approved authorization covers {local_date(appointment.start)}."]}
+            )
+        if item.value and item.value != authorization.number:
+            raise ValidationError(
+                {"value": [f"The approved authorization's number is {authorization.number}."]}
+            )
+        item.value = authorization.number
+        return
+    if kind == ValueKind.NONE:
+        return
+    if not item.value:
+        raise ValidationError({"value": [f"{label} is needed to tick this item."]})
+    if kind == ValueKind.NUMBER:
+        try:
+            number = Decimal(item.value)
+        except InvalidOperation as exc:
+            raise ValidationError({"value": [f"{label} must be a number."]}) from exc
+        if not number.is_finite() or number < 0:
+            raise ValidationError({"value": [f"{label} must be a number of zero or more."]})
+        limit = getattr(template, "max_value", None)
+        if limit is not None and number > limit:
+            raise ValidationError(
+                {
+                    "value": [
+                        f"{label} {number} is above the limit of {limit}: the case cannot go ahead."
+                    ]
+                }
+            )
