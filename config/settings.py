@@ -172,8 +172,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "processed"),
         "store_processed": False,
+        # Broadcast and control messages (worker pings); kombu's default is ./control.
+        "control_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "control"),
     }
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (CELERY_FILESYSTEM_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True

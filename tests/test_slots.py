@@ -218,7 +218,9 @@ def test_every_offered_slot_books(clinic):
     patient = PatientFactory()
     book(clinic, patient, local(2026, 11, 19, 9, 0))
     slots = find_slots(
-        SlotQuery(procedure_type=clinic.procedure("KYPHOPLASTY"), after=local(2026, 11, 19, 8), limit=12)
+        SlotQuery(
+            procedure_type=clinic.procedure("KYPHOPLASTY"), after=local(2026, 11, 19, 8), limit=12
+        )
     )
     assert len(slots) == 12
     for slot in slots:
