@@ -17,7 +17,7 @@ from kombu import pools as kombu_pools
 from config.celery import app as celery_app
 from scheduling.models import Reminder, ReminderStatus, SentSms
 from scheduling.reminders import outbox
-from scheduling.tasks import dispatch_due_reminders, send_reminder
+from scheduling.tasks import dispatch_due_reminders, send_reminders
 from tests.worker_harness import Worker, make_due_reminders, wait_until, worker_env
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -132,8 +132,8 @@ def test_the_send_task_run_twice_sends_once(lab):
     assert ids == [reminder.pk]
     lab.start("twice")
 
-    send_reminder.delay(reminder.pk, str(token))
-    send_reminder.delay(reminder.pk, str(token))
+    send_reminders.delay([reminder.pk], str(token))
+    send_reminders.delay([reminder.pk], str(token))
 
     assert wait_until(lambda: all_delivered(lab.mail, [reminder]), timeout=30)
     # Give the second task time to run (and to do nothing) before counting.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from scheduling.models import Reminder, ReminderStatus
 from scheduling.reminders import texts
-from scheduling.reminders.channels import ChannelError, Outgoing, channel_for
+from scheduling.reminders.channels import Channel, ChannelError, Outgoing, channel_for
 from scheduling.reminders.plan import out_of_quiet_hours
 
 
@@ -65,42 +67,57 @@ def _finish(reminder_id: int, token: uuid.UUID, **fields: object) -> int:
     ).update(**fields)
 
 
-def send_one(reminder_id: int, claim_token: str | uuid.UUID) -> str:
-    """Send one claimed reminder. Returns what happened, for logs and tests."""
-    now = timezone.now()
+def send_batch(reminder_ids: Sequence[int], claim_token: str | uuid.UUID) -> dict[int, str]:
+    """Send claimed reminders. Returns what happened to each, for logs and tests.
+
+    The batch is taken over in one UPDATE and marked sent in one UPDATE per channel, so a
+    batch costs a few commits, not a few per reminder. A worker that dies between the two
+    leaves its rows pending; whoever claims them next finds the channel already holds
+    their keys and marks them sent without sending again.
+    """
+    outcome = dict.fromkeys(reminder_ids, "skipped")  # sent, cancelled, or claimed again
     mine = uuid.uuid4()
     taken = Reminder.objects.filter(
-        pk=reminder_id, status=ReminderStatus.PENDING, claim_token=claim_token
-    ).update(claim_token=mine, claimed_until=now + _lease(), attempts=F("attempts") + 1)
+        pk__in=list(reminder_ids), status=ReminderStatus.PENDING, claim_token=claim_token
+    ).update(claim_token=mine, claimed_until=timezone.now() + _lease(), attempts=F("attempts") + 1)
     if not taken:
-        return "skipped"  # sent, cancelled, or claimed again by a later dispatch
+        return outcome
 
-    reminder = Reminder.objects.select_related(
+    reminders = Reminder.objects.filter(claim_token=mine).select_related(
         "appointment__patient",
         "appointment__procedure_type",
         "appointment__provider",
         "appointment__room",
-    ).get(pk=reminder_id)
-    # The patient's preference when it goes out, which may have changed since booking.
-    channel_name = reminder.appointment.patient.preferred_channel
-    channel = channel_for(channel_name)
-    key = str(reminder.idempotency_key)
-    if not channel.delivered(key):
-        try:
-            channel.send(_compose(reminder, channel_name))
-        except ChannelError as exc:
-            return _failed_attempt(reminder, mine, exc)
-    _finish(
-        reminder_id,
-        mine,
-        status=ReminderStatus.SENT,
-        sent_at=timezone.now(),
-        channel=channel_name,
-        last_error="",
-        claim_token=None,
-        claimed_until=None,
     )
-    return "sent"
+    channels: dict[str, Channel] = {}
+    delivered: dict[str, list[int]] = defaultdict(list)
+    for reminder in reminders:
+        # The patient's preference when it goes out, which may have changed since booking.
+        channel_name = reminder.appointment.patient.preferred_channel
+        channel = channels.setdefault(channel_name, channel_for(channel_name))
+        if not channel.delivered(str(reminder.idempotency_key)):
+            try:
+                channel.send(_compose(reminder, channel_name))
+            except ChannelError as exc:
+                outcome[reminder.pk] = _failed_attempt(reminder, mine, exc)
+                continue
+        delivered[channel_name].append(reminder.pk)
+        outcome[reminder.pk] = "sent"
+    for channel_name, ids in delivered.items():
+        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.PENDING, claim_token=mine).update(
+            status=ReminderStatus.SENT,
+            sent_at=timezone.now(),
+            channel=channel_name,
+            last_error="",
+            claim_token=None,
+            claimed_until=None,
+        )
+    return outcome
+
+
+def send_one(reminder_id: int, claim_token: str | uuid.UUID) -> str:
+    """Send one claimed reminder (a batch of one)."""
+    return send_batch([reminder_id], claim_token)[reminder_id]
 
 
 def _failed_attempt(reminder: Reminder, token: uuid.UUID, exc: ChannelError) -> str:
