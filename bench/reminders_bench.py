@@ -40,12 +40,14 @@ def main() -> None:
 
     django.setup()
     import redis
+    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
     from scheduling.models import Appointment, Reminder, ReminderStatus
     from scheduling.tasks import dispatch_due_reminders
 
+    call_command("migrate", verbosity=0)
     redis.Redis.from_url(REDIS_URL).flushdb()
     Reminder.objects.all().delete()
     appointments = list(Appointment.objects.filter(status="scheduled").order_by("start")[:COUNT])

@@ -1,28 +1,31 @@
 from django.contrib import admin
 
+from clinic.admin_audit import AuditedAdmin
 from clinic.models import AuditEvent, Patient, Payer, Provider, Room, Site
 
 
+# Reference data a manager edits here is audited like the rules: deleting a payer, say,
+# also deletes its rule-set link.
 @admin.register(Payer)
-class PayerAdmin(admin.ModelAdmin):
+class PayerAdmin(AuditedAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(AuditedAdmin):
     list_display = ["name", "address"]
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(AuditedAdmin):
     list_display = ["name", "site", "fluoroscopy", "turnover_minutes", "active"]
     list_filter = ["site", "fluoroscopy", "active"]
     list_editable = ["turnover_minutes", "active"]
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(AuditedAdmin):
     list_display = ["name", "npi", "active"]
     list_filter = ["active"]
     search_fields = ["name", "npi"]

@@ -21,7 +21,9 @@ MAX_STEPS = 200
 
 
 class Rule(Protocol):
-    name: str
+    # Read-only, so that frozen dataclasses (every rule) satisfy it.
+    @property
+    def name(self) -> str: ...
 
     def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]: ...
 

@@ -1,0 +1,175 @@
+"""Rule sets and sessions for the pure evaluator's tests, built by hand (no database).
+
+The rule sets restate DOMAIN.md's numbers with the dataclasses of `procedures.rules.checks`,
+the way `procedures/migrations/0005_seed_rule_sets.py` seeds them: "12 months" is 365 days
+and "6 months" 183. Keeping them independent of the migration means a wrong seed and a
+wrong rule cannot hide each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from procedures.rules import (
+    FacetPathway,
+    Facts,
+    FrequencyLimitRule,
+    MinimumIntervalRule,
+    PsychEval,
+    Request,
+    ResponseRule,
+    RuleSetSpec,
+    ScsPathway,
+    Session,
+    State,
+    evaluate,
+)
+from procedures.rules.evaluate import Decision
+
+ESI = frozenset({"ESI_IL", "ESI_TF", "ESI_CAUDAL"})
+FACET_DIAGNOSTIC = frozenset({"MBB", "FACET_IA"})
+# The catalog's `counts_as_regions` (seeded for the caudal epidural only).
+COUNTS_AS_REGIONS = {"ESI_CAUDAL": ("lumbar", "sacral")}
+
+YEAR = 365
+HALF_YEAR = 183
+
+
+def rule_set(code: str, *, block_min_relief: int) -> RuleSetSpec:
+    """DOMAIN.md's default rules; payer variants differ only in what they pass here."""
+    return RuleSetSpec(
+        code=code,
+        name=code,
+        rules=(
+            FrequencyLimitRule(
+                "Diagnostic facet sessions: 4 per region per 12 months",
+                FACET_DIAGNOSTIC,
+                "region",
+                4,
+                YEAR,
+            ),
+            FrequencyLimitRule(
+                "Radiofrequency ablation: 2 per region per 12 months",
+                frozenset({"RFA"}),
+                "region",
+                2,
+                YEAR,
+            ),
+            FrequencyLimitRule(
+                "Epidural steroid injections: 3 per region per 6 months",
+                ESI,
+                "region",
+                3,
+                HALF_YEAR,
+            ),
+            FrequencyLimitRule(
+                "Epidural steroid injections: 4 per region per 12 months", ESI, "region", 4, YEAR
+            ),
+            FrequencyLimitRule(
+                "Sacroiliac joint: 4 per side per 12 months",
+                frozenset({"SI_JOINT"}),
+                "side",
+                4,
+                YEAR,
+            ),
+            FrequencyLimitRule(
+                "Trigger point injections: 3 per 12 months", frozenset({"TPI"}), "patient", 3, YEAR
+            ),
+            MinimumIntervalRule(
+                "Epidural steroid injections at least 14 days apart per region", ESI, "region", 14
+            ),
+            ResponseRule(
+                "A repeat epidural needs at least 50% relief from the previous one",
+                ESI,
+                "region",
+                50,
+                YEAR,
+            ),
+            FacetPathway(
+                f"Two diagnostic blocks with at least {block_min_relief}% relief before ablation",
+                blocks=frozenset({"MBB"}),
+                ablation="RFA",
+                blocks_required=2,
+                block_min_relief=block_min_relief,
+                repeat_min_relief=50,
+                repeat_min_days=HALF_YEAR,
+            ),
+            ScsPathway(
+                "Psych clearance before a trial; a trial with at least 50% relief before implant",
+                trial="SCS_TRIAL",
+                implant="SCS_IMPLANT",
+                psych_valid_days=YEAR,
+                trial_days=7,
+                trial_min_relief=50,
+            ),
+        ),
+    )
+
+
+DEFAULT = rule_set("default", block_min_relief=80)
+EVICORE = rule_set("evicore", block_min_relief=80)
+COMMERCIAL = rule_set("commercial", block_min_relief=50)
+RULE_SETS = {spec.code: spec for spec in (DEFAULT, EVICORE, COMMERCIAL)}
+
+
+def day(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def done(
+    procedure: str,
+    region: str,
+    side: str,
+    on: str | dt.date,
+    relief: int | None = None,
+    *,
+    recorded_on: str | dt.date | None = None,
+) -> Session:
+    """A performed session (here or elsewhere), with its relief if recorded."""
+    return Session(
+        procedure,
+        region,
+        side,
+        day(on),
+        State.DONE,
+        relief,
+        day(recorded_on) if recorded_on is not None else None,
+        COUNTS_AS_REGIONS.get(procedure, ()),
+    )
+
+
+def booked(procedure: str, region: str, side: str, on: str | dt.date) -> Session:
+    """A scheduled session, not done yet (so no relief)."""
+    return Session(
+        procedure,
+        region,
+        side,
+        day(on),
+        State.BOOKED,
+        counts_as_regions=COUNTS_AS_REGIONS.get(procedure, ()),
+    )
+
+
+def psych(on: str | dt.date, cleared: bool = True) -> PsychEval:
+    return PsychEval(day(on), cleared)
+
+
+def ask(procedure: str, region: str, side: str, on: str | dt.date) -> Request:
+    return Request(procedure, region, side, day(on))
+
+
+def judge(
+    history: tuple[Session, ...] | list[Session],
+    request: Request,
+    rule_set_code: str = "default",
+    *,
+    evaluations: tuple[PsychEval, ...] | list[PsychEval] = (),
+    today: str | dt.date | None = None,
+) -> Decision:
+    """Evaluate as of `today` (the request's date unless given)."""
+    return evaluate(
+        Facts(tuple(history), tuple(evaluations)),
+        request,
+        RULE_SETS[rule_set_code],
+        day(today) if today is not None else request.on,
+    )

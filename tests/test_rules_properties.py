@@ -1,0 +1,184 @@
+"""Properties of the pure evaluator over generated histories (hypothesis, no database).
+
+A situation is a request and a history drawn mostly from the request's family of procedures
+(facet, epidural, SI joint, TPI, SCS, or all), two regions, three sides and dates over about
+three years, clustered in the year before the request so that limits, spacing and pathways
+meet often. Done sessions carry a relief (or none yet); booked ones never do. `today` is
+near the request's date, and histories may hold done sessions after it (history entered
+late, a past date asked about), which the properties must survive too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from procedures.rules import Decision, Facts, PsychEval, Request, Session, evaluate
+from tests.rules_fixtures import RULE_SETS, booked, done
+
+START = dt.date(2026, 1, 1)
+SPAN_DAYS = 3 * 365
+ONE_DAY = dt.timedelta(days=1)
+
+PROCEDURES = [
+    "MBB",
+    "FACET_IA",
+    "RFA",
+    "ESI_IL",
+    "ESI_TF",
+    "ESI_CAUDAL",
+    "SI_JOINT",
+    "TPI",
+    "SCS_TRIAL",
+    "SCS_IMPLANT",
+    "KYPHOPLASTY",  # no rule of its own
+]
+REGIONS = ["lumbar", "sacral"]
+SIDES = ["left", "right", "bilateral"]
+# Codes about an earlier stage that is missing, unrecorded or poor: another session can cure them.
+EARLIER_STAGE = {
+    "pathway_incomplete",
+    "outcome_pending",
+    "insufficient_response",
+    "psych_evaluation_required",
+}
+
+FAMILIES = [
+    ["MBB", "FACET_IA", "RFA"],
+    ["ESI_IL", "ESI_TF", "ESI_CAUDAL"],
+    ["SI_JOINT"],
+    ["TPI"],
+    ["SCS_TRIAL", "SCS_IMPLANT"],
+    PROCEDURES,
+]
+
+days_in_range = st.integers(0, SPAN_DAYS)
+# Around the thresholds, often: 49/50 and 79/80 are where the rules change their answer.
+reliefs = st.one_of(st.none(), st.integers(0, 100), st.sampled_from([49, 50, 79, 80, 90]))
+
+
+def on_day(n: int) -> dt.date:
+    return START + dt.timedelta(days=min(max(n, 0), SPAN_DAYS))
+
+
+@st.composite
+def sessions(draw: st.DrawFn, family: list[str], near: int) -> Session:
+    """A done (relief or not yet) or booked session, mostly within a year or so of `near`."""
+    procedure = draw(st.sampled_from(family))
+    region = draw(st.sampled_from(REGIONS))
+    side = draw(st.sampled_from(SIDES))
+    on = on_day(draw(st.one_of(st.integers(near - 400, near + 200), days_in_range)))
+    if draw(st.booleans()):
+        return booked(procedure, region, side, on)
+    relief = draw(reliefs)
+    recorded_on = None
+    if relief is not None and draw(st.booleans()):
+        recorded_on = on + dt.timedelta(days=draw(st.integers(0, 10)))
+    return done(procedure, region, side, on, relief, recorded_on=recorded_on)
+
+
+@dataclass(frozen=True)
+class Situation:
+    facts: Facts
+    request: Request
+    today: dt.date
+    rule_set: str
+    family: tuple[str, ...]
+
+
+@st.composite
+def situations(draw: st.DrawFn) -> Situation:
+    """A request and a history of mostly the same family of procedures, so rules meet often."""
+    family = draw(st.sampled_from(FAMILIES))
+    near = draw(days_in_range)
+    request = Request(
+        draw(st.sampled_from(family)),
+        draw(st.sampled_from(REGIONS)),
+        draw(st.sampled_from(SIDES)),
+        on_day(near),
+    )
+    history = draw(st.lists(sessions(family, near), max_size=10))
+    evaluations = draw(
+        st.lists(
+            st.builds(PsychEval, st.integers(near - 500, near).map(on_day), st.booleans()),
+            max_size=2,
+        )
+    )
+    return Situation(
+        Facts(tuple(history), tuple(evaluations)),
+        request,
+        on_day(draw(st.integers(near - 60, near + 60))),
+        draw(st.sampled_from(sorted(RULE_SETS))),
+        tuple(family),
+    )
+
+
+def judge(
+    situation: Situation, request: Request | None = None, facts: Facts | None = None
+) -> Decision:
+    """The situation's decision, or that of another request or history as of the same day."""
+    return evaluate(
+        situation.facts if facts is None else facts,
+        situation.request if request is None else request,
+        RULE_SETS[situation.rule_set],
+        situation.today,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(situations())
+def test_eligible_from_is_the_first_allowed_day(situation: Situation) -> None:
+    decision = judge(situation)
+    if decision.allowed or decision.eligible_from is None:
+        return
+    request, cured = situation.request, decision.eligible_from
+
+    assert judge(situation, request.moved_to(cured)).allowed
+    if cured > request.on:
+        assert not judge(situation, request.moved_to(cured - ONE_DAY)).allowed
+
+
+@settings(max_examples=200, deadline=None)
+@given(situations(), st.data())
+def test_another_session_never_lifts_a_limit_or_a_spacing(
+    situation: Situation, data: st.DataObject
+) -> None:
+    before = judge(situation)
+    if before.allowed:
+        return
+    near = (situation.request.on - START).days
+    extra = data.draw(sessions(list(situation.family), near), label="extra")
+
+    after = judge(situation, facts=situation.facts.with_sessions([extra]))
+
+    if after.allowed:
+        assert {v.code for v in before.violations} <= EARLIER_STAGE, before.violations
+
+
+@settings(max_examples=200, deadline=None)
+@given(situations())
+def test_dates_are_ordered(situation: Situation) -> None:
+    decision = judge(situation)
+
+    if decision.allowed:
+        assert decision.eligible_from == situation.request.on
+        assert decision.violations == ()
+        return
+    own = [v.eligible_from for v in decision.violations]
+    assert all(d is None or d >= situation.request.on for d in own)
+    if decision.eligible_from is not None:
+        # The day every violation is cured cures each one, so none may say waiting never helps.
+        assert all(d is not None and d <= decision.eligible_from for d in own)
+
+
+@settings(max_examples=200, deadline=None)
+@given(situations())
+def test_never_raises(situation: Situation) -> None:
+    decision = judge(situation)
+
+    assert decision.allowed == (not decision.violations)
+    for violation in decision.violations:
+        assert violation.code and violation.detail
