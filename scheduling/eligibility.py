@@ -87,7 +87,13 @@ class PatientRules:
     def decide(
         self, procedure_type: ProcedureType, region: str, side: str, day: dt.date
     ) -> Decision:
-        request = Request(procedure_type.code, region, side, day)
+        request = Request(
+            procedure_type.code,
+            region,
+            side,
+            day,
+            counts_as_regions=tuple(procedure_type.counts_as_regions or ()),
+        )
         # The hold table is clinic-wide, not per payer: it joins every rule set here.
         hold_rule = AnticoagulantHoldRule("Anticoagulant hold", self.holds(procedure_type, region))
         rules = RuleSetSpec(

@@ -32,28 +32,30 @@ def count_words(n: int) -> str:
     return NUMBERS.get(n, str(n))
 
 
-def where(request: Request, scope: str, side: str) -> str:
+def where(region: str, scope: str, side: str) -> str:
     if scope == "patient":
         return "this patient"
     if scope == "side":
-        return f"the {request.region} {side} side"
-    return f"the {request.region} region"
+        return f"the {region} {side} side"
+    return f"the {region} region"
 
 
 def scoped(
     facts: Facts, procedures: frozenset[str], scope: str, request: Request
 ) -> Iterator[tuple[str, list[Session]]]:
-    """The sessions a rule counts, once per place it must hold (each side of a bilateral)."""
+    """The sessions a rule counts, once per place it must hold: each side of a bilateral,
+    and each region the requested session counts for (a caudal epidural: lumbar and sacral)."""
     mine = [s for s in facts.sessions if s.procedure in procedures]
     if scope == "patient":
         yield "this patient", mine
         return
-    in_region = [s for s in mine if s.in_region(request.region)]
-    if scope == "region":
-        yield where(request, scope, request.side), in_region
-        return
-    for side in request.sides:
-        yield where(request, scope, side), [s for s in in_region if s.covers_side(side)]
+    for region in request.regions:
+        in_region = [s for s in mine if s.in_region(region)]
+        if scope == "region":
+            yield where(region, scope, request.side), in_region
+            continue
+        for side in request.sides:
+            yield where(region, scope, side), [s for s in in_region if s.covers_side(side)]
 
 
 @dataclass(frozen=True)

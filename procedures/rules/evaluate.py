@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from procedures.rules.facts import BILATERAL, Facts, Request, Violation
@@ -92,7 +92,7 @@ def _one_side(
     if request.side != BILATERAL:
         return request
     for side in request.sides:
-        narrowed = Request(request.procedure, request.region, side, request.on)
+        narrowed = replace(request, side=side)
         if violation in rule.check(facts, narrowed, today):
             return narrowed
     return request

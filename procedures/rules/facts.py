@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 BILATERAL = "bilateral"
@@ -60,6 +60,13 @@ class Request:
     region: str
     side: str
     on: dt.date
+    # Regions the requested session will count for besides its own (a caudal epidural
+    # recorded as sacral also counts as lumbar), so its limits are checked there too.
+    counts_as_regions: tuple[str, ...] = ()
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return (self.region, *(r for r in self.counts_as_regions if r != self.region))
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -67,7 +74,7 @@ class Request:
         return ("left", "right") if self.side == BILATERAL else (self.side,)
 
     def moved_to(self, day: dt.date) -> Request:
-        return Request(self.procedure, self.region, self.side, day)
+        return replace(self, on=day)
 
 
 @dataclass(frozen=True)
