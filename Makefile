@@ -19,10 +19,17 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# Procfile.dev reads HOST and PORT from the environment (exported above). Ctrl-C reaches
+# honcho, which stops all three processes.
 run: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@echo "Starting web, Celery worker and Celery beat. Open http://$(HOST):$(PORT)/ (Ctrl-C stops all three)."
+	@echo "------------------------------------------------------------------------------"
+	@$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo login above."
+	@echo "API docs: http://$(HOST):$(PORT)/api/docs/   Admin (manager): http://$(HOST):$(PORT)/admin/"
+	@echo "Starting web, Celery worker and Celery beat. Ctrl-C stops all three."
+	@echo "------------------------------------------------------------------------------"
 	$(BIN)/honcho start -f Procfile.dev
 
 # The whole suite on PostgreSQL and on SQLite, with a real Redis broker and Celery workers.

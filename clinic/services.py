@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 
 from clinic import audit
@@ -49,7 +49,16 @@ def patient_update(*, patient: Patient, acting_user: Actor, **fields: Any) -> Pa
     locked.full_clean()
     changes = audit.diff(before, audit.snapshot(locked))
     if changes:
-        locked.save(update_fields=[*changes, "updated_at"])
+        # The lock is on this patient only: another patient may be taking the same new MRN
+        # right now, which full_clean() cannot see but the unique index can.
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=[*changes, "updated_at"])
+        except IntegrityError as exc:
+            if "mrn" not in changes:
+                raise
+            label = Patient._meta.get_field("mrn").verbose_name
+            raise ValidationError({"mrn": [f"A record with this {label} already exists."]}) from exc
         audit.record(actor=acting_user, action="patient.update", instance=locked, changes=changes)
     return locked
 
@@ -67,11 +76,36 @@ def provider_create(*, acting_user: Actor, **fields: Any) -> Provider:
     return provider
 
 
+# A room's name is unique per site; a duplicate is reported on the name, the field to change.
+ROOM_NAME_TAKEN = "This site already has a room with this name."
+
+
+def _room_name_taken(error: ValidationError) -> ValidationError:
+    """full_clean() reports the (site, name) constraint for the whole row; put it on `name`."""
+    errors = dict(error.error_dict)
+    whole_row = errors.pop(NON_FIELD_ERRORS, [])
+    others = [e for e in whole_row if e.code != "unique_together"]
+    if len(others) < len(whole_row):
+        errors["name"] = [*errors.get("name", []), ValidationError(ROOM_NAME_TAKEN, code="unique")]
+    if others:
+        errors[NON_FIELD_ERRORS] = others
+    return ValidationError(errors)
+
+
 @transaction.atomic
 def room_create(*, acting_user: Actor, **fields: Any) -> Room:
     room = Room(**fields)
-    room.full_clean()
-    room.save()
+    try:
+        room.full_clean()
+    except ValidationError as exc:
+        raise _room_name_taken(exc) from exc
+    # full_clean() cannot see a room another request is inserting right now (on PostgreSQL);
+    # the unique constraint can, so a racing duplicate ends here, as in _save_new().
+    try:
+        with transaction.atomic():
+            room.save()
+    except IntegrityError as exc:
+        raise ValidationError({"name": [ROOM_NAME_TAKEN]}) from exc
     audit.record(
         actor=acting_user, action="room.create", instance=room, changes=audit.snapshot(room)
     )
