@@ -49,6 +49,8 @@ def hold_dates(
     stop_clock: dt.time,
     hour_hold_notice: dt.timedelta,
 ) -> HoldDates:
+    # Hours are elapsed time: add them in UTC, not on a local clock that may jump at 02:00.
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     resume_at = end + dt.timedelta(hours=hold.restart_hours)
     if hold.hold_days:
         procedure_day = start.astimezone(zone).date()

@@ -63,6 +63,8 @@ def check_place(
             if room.active
             else f"{room.name} is not in use."
         )
+    # Durations are elapsed minutes: count them in UTC, whatever zone the start came in.
+    start = start.astimezone(dt.UTC)
     end = start + dt.timedelta(minutes=procedure_type.duration_minutes)
     room_busy_until = end + dt.timedelta(minutes=room.turnover_minutes)
 
