@@ -652,14 +652,13 @@ def test_an_implant_waits_for_the_trial_to_end_and_its_relief_to_be_recorded_aft
     assert implant.status_code == 201, implant.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evaluate.py dates each violation by re-running its whole rule, so 'the trial runs "
-    "until ...' inherits the outcome_pending that follows it (None); see the report",
-)
-def test_the_trial_still_running_violation_is_dated_the_day_the_trial_ends(
+def test_the_trial_still_running_violation_has_no_date_while_its_relief_is_still_to_record(
     clinic, patient, scheduler_api, nurse_api, clock
 ):
+    """Waiting past the trial's end does not cure it alone: the relief must be recorded after
+    the trial ends, so API.md's eligible_from ("the date from which waiting alone cures the
+    refusal") is null. With the relief already on file it is the trial's end: see the
+    rule table tests."""
     nurse_api.post(
         f"/api/patients/{patient.pk}/psych-evaluations/",
         {"performed_on": "2027-03-01", "cleared": True},
@@ -671,7 +670,11 @@ def test_the_trial_still_running_violation_is_dated_the_day_the_trial_ends(
 
     during = eligibility(nurse_api, patient, "SCS_IMPLANT", on=day(5), **where)
 
-    assert only_violation(during)["eligible_from"] == "2027-04-14"
+    violation = only_violation(during)
+    assert violation["code"] == "pathway_incomplete"
+    assert "runs until 2027-04-14" in violation["detail"]
+    assert violation["eligible_from"] is None
+    assert during["eligible_from"] is None
 
 
 def test_an_implant_after_a_trial_under_50_percent_is_insufficient_response(
