@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from clinic.models import AuditEvent
+from clinic.users import as_user
 
 Snapshot = dict[str, Any]
 
@@ -56,7 +57,7 @@ def record(
 ) -> AuditEvent:
     user = actor if isinstance(actor, AbstractBaseUser) else None
     return AuditEvent.objects.create(
-        actor=user,
+        actor=as_user(user),
         action=action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),

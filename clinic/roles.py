@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import models, transaction
 
+from clinic.users import as_user
+
 
 class Role(models.TextChoices):
     SCHEDULER = "scheduler", "Scheduler"
@@ -16,15 +18,19 @@ class Role(models.TextChoices):
 MANAGED_APPS = ("clinic", "procedures", "scheduling")
 
 
+# Where `roles_of` keeps a user's roles on the user object, so a request reads them once.
+_ROLES_CACHE = "_clinic_roles"
+
+
 def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
     """The clinic roles of a user, read once per user object."""
     if user is None or not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_clinic_roles", None)
+    cached = getattr(user, _ROLES_CACHE, None)
     if cached is None:
-        names = user.groups.filter(name__in=Role.values).values_list("name", flat=True)  # type: ignore[attr-defined]
+        names = as_user(user).groups.filter(name__in=Role.values).values_list("name", flat=True)
         cached = frozenset(names)
-        user._clinic_roles = cached  # type: ignore[union-attr]
+        setattr(user, _ROLES_CACHE, cached)
     return cached
 
 
@@ -40,9 +46,10 @@ def ensure_role_groups() -> dict[str, Group]:
 def assign_role(user: AbstractBaseUser, role: str) -> None:
     """Give a user exactly one clinic role (replacing any other)."""
     groups = ensure_role_groups()
-    user.groups.remove(*[g for name, g in groups.items() if name != role])  # type: ignore[attr-defined]
-    user.groups.add(groups[role])  # type: ignore[attr-defined]
+    staff = as_user(user)
+    staff.groups.remove(*[g for name, g in groups.items() if name != role])
+    staff.groups.add(groups[role])
     # Managers edit the catalog and rules in the admin; others work through the app.
-    user.is_staff = role == Role.MANAGER  # type: ignore[attr-defined]
-    user.save(update_fields=["is_staff"])
-    user._clinic_roles = frozenset({role})  # type: ignore[attr-defined]
+    staff.is_staff = role == Role.MANAGER
+    staff.save(update_fields=["is_staff"])
+    setattr(staff, _ROLES_CACHE, frozenset({role}))

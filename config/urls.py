@@ -1,12 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clinic.api.me import Me
 from config import health
 from config.auth import ObtainToken
 
-api = [
+api: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),
     path("auth/me/", Me.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

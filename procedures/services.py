@@ -11,6 +11,7 @@ from django.utils import timezone
 from clinic import audit
 from clinic.errors import Conflict
 from clinic.models import Patient
+from clinic.users import as_user
 from procedures.models import (
     Drug,
     PatientMedication,
@@ -29,7 +30,7 @@ def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> Patie
     # Lock the patient so two desks adding the same drug cannot both insert.
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     medication = PatientMedication(
-        patient=patient, drug=drug, added_by=acting_user if acting_user else None
+        patient=patient, drug=drug, added_by=as_user(acting_user) if acting_user else None
     )
     try:
         with transaction.atomic():
@@ -90,7 +91,7 @@ def history_add(
         performed_on=performed_on,
         relief_percent=relief_percent,
         notes=notes,
-        entered_by=acting_user,
+        entered_by=as_user(acting_user),
     )
     entry.full_clean()
     entry.save()
@@ -109,7 +110,7 @@ def psych_evaluation_add(
         performed_on=performed_on,
         cleared=cleared,
         notes=notes,
-        entered_by=acting_user,
+        entered_by=as_user(acting_user),
     )
     evaluation.full_clean()
     evaluation.save()
@@ -143,7 +144,7 @@ def authorization_save(
 ) -> PriorAuthorization:
     """Record a request for authorization, or the payer's answer to it. Audited."""
     if authorization is None:
-        authorization = PriorAuthorization(patient=patient, created_by=acting_user)
+        authorization = PriorAuthorization(patient=patient, created_by=as_user(acting_user))
         before: dict[str, object] = {}
     else:
         authorization = PriorAuthorization.objects.select_for_update().get(pk=authorization.pk)

@@ -243,15 +243,16 @@ class BusyIndex:
         who = Q(provider_id__in=list(provider_ids)) | Q(room_id__in=list(room_ids))
         if patient_id is not None:
             who |= Q(patient_id=patient_id)
-        rows = (
+        touching = (
             Appointment.objects.filter(who, status__in=ACTIVE_STATUSES)
             # The lower bound on `start` lets the index stop scanning: a case (with its
             # turnover) never spans more than a day, so nothing earlier can reach `start`.
             .filter(start__lt=end, start__gt=start - MAX_CASE_SPAN, room_busy_until__gt=start)
-            .exclude(pk=exclude_appointment_id)
-            .values_list(
-                "id", "provider_id", "room_id", "patient_id", "start", "end", "room_busy_until"
-            )
+        )
+        if exclude_appointment_id is not None:
+            touching = touching.exclude(pk=exclude_appointment_id)
+        rows = touching.values_list(
+            "id", "provider_id", "room_id", "patient_id", "start", "end", "room_busy_until"
         )
         by_provider: dict[int, list[Busy]] = defaultdict(list)
         by_room: dict[int, list[Busy]] = defaultdict(list)

@@ -33,11 +33,10 @@ class NotEligible(Unprocessable):
 def appointment_sessions(
     patient_id: int, exclude_appointment_id: int | None = None
 ) -> list[Session]:
-    rows = (
-        Appointment.objects.filter(patient_id=patient_id, status__in=COUNTED)
-        .exclude(pk=exclude_appointment_id)
-        .select_related("procedure_type")
-    )
+    rows = Appointment.objects.filter(patient_id=patient_id, status__in=COUNTED)
+    if exclude_appointment_id is not None:
+        rows = rows.exclude(pk=exclude_appointment_id)
+    rows = rows.select_related("procedure_type")
     return [
         Session(
             procedure=a.procedure_type.code,

@@ -84,7 +84,7 @@ def authorizations_expiring_before_case(*, within_days: int) -> list[PriorAuthor
         .select_related("procedure_type", "payer")
         .order_by("valid_to", "pk")
     )
-    found = list(rows)
+    found: list[PriorAuthorization] = list(rows)
     cases = Appointment.objects.in_bulk([r.case_id for r in found])  # type: ignore[attr-defined]
     for row in found:
         row.case_after_expiry = cases.get(row.case_id)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic import audit
+from clinic.users import as_user
 from procedures import selectors as procedure_selectors
 from procedures.checklists import CaseFacts, applies
 from procedures.holds import HoldInstruction, hold_dates
@@ -195,7 +196,7 @@ def tick(
         item.value = value.strip()
     if done:
         _validate_done(appointment, item, template)
-        item.done, item.done_at, item.done_by = True, timezone.now(), acting_user
+        item.done, item.done_at, item.done_by = True, timezone.now(), as_user(acting_user)
     else:
         item.done, item.done_at, item.done_by = False, None, None
     item.save(update_fields=["done", "value", "done_at", "done_by"])

@@ -13,7 +13,7 @@ from clinic import selectors, services
 from clinic.api.errors import ErrorSerializer
 from clinic.api.serializers import PatientSerializer, ProviderSerializer, RoomSerializer
 from clinic.models import Patient
-from clinic.permissions import ALL_ROLES, MANAGERS
+from clinic.permissions import ALL_ROLES, MANAGERS, acting_user
 
 AUTH_ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
@@ -31,7 +31,9 @@ class CreateViaServiceMixin:
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)  # type: ignore[attr-defined]
         serializer.is_valid(raise_exception=True)
-        instance = type(self).create_service(acting_user=request.user, **serializer.validated_data)
+        instance = type(self).create_service(
+            acting_user=acting_user(request), **serializer.validated_data
+        )
         output = self.get_serializer(instance)  # type: ignore[attr-defined]
         return Response(output.data, status=status.HTTP_201_CREATED)
 
@@ -83,7 +85,7 @@ class PatientDetail(generics.RetrieveUpdateAPIView):
         serializer = self.get_serializer(patient, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         updated = services.patient_update(
-            patient=patient, acting_user=request.user, **serializer.validated_data
+            patient=patient, acting_user=acting_user(request), **serializer.validated_data
         )
         return Response(self.get_serializer(updated).data)
 

@@ -71,7 +71,9 @@ class MedicationInputSerializer(serializers.Serializer):
 
 
 class MedicationSerializer(serializers.ModelSerializer):
-    drug = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    drug: serializers.SlugRelatedField[Drug] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     drug_name = serializers.CharField(source="drug.name", read_only=True)
 
     class Meta:
@@ -98,7 +100,9 @@ class HistoryInputSerializer(serializers.Serializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
-    procedure_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    procedure_type: serializers.SlugRelatedField[ProcedureType] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = ProcedureHistory

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
-from clinic.permissions import ALL_ROLES
+from clinic.permissions import ALL_ROLES, acting_user
 from procedures import selectors, services
 from procedures.api.serializers import (
     DrugSerializer,
@@ -74,7 +74,7 @@ class PatientHistoryList(APIView):
         serializer = HistoryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = services.history_add(
-            patient=patient, acting_user=request.user, **serializer.validated_data
+            patient=patient, acting_user=acting_user(request), **serializer.validated_data
         )
         return Response(HistorySerializer(entry).data, status=status.HTTP_201_CREATED)
 
@@ -101,6 +101,6 @@ class PatientPsychEvaluationList(APIView):
         serializer = PsychEvaluationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         evaluation = services.psych_evaluation_add(
-            patient=patient, acting_user=request.user, **serializer.validated_data
+            patient=patient, acting_user=acting_user(request), **serializer.validated_data
         )
         return Response(PsychEvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)

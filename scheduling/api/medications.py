@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from clinic.api.errors import ErrorSerializer
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
-from clinic.permissions import ALL_ROLES
+from clinic.permissions import ALL_ROLES, acting_user
 from procedures import selectors
 from procedures.api.serializers import MedicationInputSerializer, MedicationSerializer
 from procedures.models import PatientMedication
@@ -48,7 +48,9 @@ class PatientMedicationList(APIView):
         serializer = MedicationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         medication = services.medication_add(
-            patient=patient, drug=serializer.validated_data["drug"], acting_user=request.user
+            patient=patient,
+            drug=serializer.validated_data["drug"],
+            acting_user=acting_user(request),
         )
         return Response(MedicationSerializer(medication).data, status=status.HTTP_201_CREATED)
 
@@ -65,5 +67,5 @@ class PatientMedicationDetail(APIView):
         medication = get_object_or_404(
             PatientMedication, pk=medication_id, patient_id=pk, ended_at__isnull=True
         )
-        services.medication_end(medication=medication, acting_user=request.user)
+        services.medication_end(medication=medication, acting_user=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

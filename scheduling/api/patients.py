@@ -37,7 +37,9 @@ class EligibilitySerializer(serializers.Serializer):
 
 class NextStepSerializer(serializers.Serializer):
     procedure = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass moves declared fields off the class, so this does not replace
+    # Field.label; the stubs cannot see that.
+    label = serializers.CharField()  # type: ignore[assignment]
     allowed = serializers.BooleanField()
     eligible_from = serializers.DateField(allow_null=True)
     reason = serializers.CharField()

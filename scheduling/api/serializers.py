@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
 from procedures.choices import Region, Side
-from procedures.models import ProcedureType
+from procedures.models import Drug, ProcedureType
 from scheduling.models import Appointment, AppointmentHold, Status
 
 
 class ProcedureCodeField(CodeRelatedField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "Procedure code, e.g. `MBB`.")
         super().__init__(
             slug_field="code", queryset=ProcedureType.objects.filter(active=True), **kwargs
@@ -102,7 +104,9 @@ class AppointmentListQuerySerializer(serializers.Serializer):
 
 
 class HoldSerializer(serializers.ModelSerializer):
-    drug = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    drug: serializers.SlugRelatedField[Drug] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     drug_name = serializers.CharField(source="drug.name", read_only=True)
 
     class Meta:
@@ -123,7 +127,9 @@ class HoldSerializer(serializers.ModelSerializer):
 
 class AppointmentSerializer(serializers.ModelSerializer):
     holds = HoldSerializer(many=True, read_only=True)
-    procedure_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    procedure_type: serializers.SlugRelatedField[ProcedureType] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     procedure_name = serializers.CharField(source="procedure_type.name", read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     provider_name = serializers.CharField(source="provider.name", read_only=True)

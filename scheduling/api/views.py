@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from clinic.api.errors import ErrorSerializer, RefusalSerializer
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
-from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
+from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING, acting_user
 from scheduling import selectors, services
 from scheduling.api.serializers import (
     AppointmentListQuerySerializer,
@@ -124,7 +124,7 @@ class AppointmentListCreate(APIView):
         serializer = BookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         appointment = services.appointment_book(
-            acting_user=request.user, **serializer.validated_data
+            acting_user=acting_user(request), **serializer.validated_data
         )
         return _render(appointment, status.HTTP_201_CREATED)
 
@@ -161,7 +161,7 @@ class AppointmentReschedule(APIView):
         serializer = RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         moved = services.appointment_reschedule(
-            appointment=appointment, acting_user=request.user, **serializer.validated_data
+            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
         )
         return _render(moved)
 
@@ -186,7 +186,7 @@ class AppointmentCancel(APIView):
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cancelled = services.appointment_cancel(
-            appointment=appointment, acting_user=request.user, **serializer.validated_data
+            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
         )
         return _render(cancelled)
 
@@ -211,7 +211,7 @@ class AppointmentCheckIn(APIView):
         serializer = CheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checked_in = services.appointment_check_in(
-            appointment=appointment, acting_user=request.user, **serializer.validated_data
+            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
         )
         return _render(checked_in)
 
@@ -227,7 +227,7 @@ class AppointmentComplete(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         completed = services.appointment_complete(
-            appointment=appointment_or_404(pk), acting_user=request.user
+            appointment=appointment_or_404(pk), acting_user=acting_user(request)
         )
         return _render(completed)
 
@@ -243,7 +243,7 @@ class AppointmentNoShow(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         marked = services.appointment_no_show(
-            appointment=appointment_or_404(pk), acting_user=request.user
+            appointment=appointment_or_404(pk), acting_user=acting_user(request)
         )
         return _render(marked)
 
@@ -268,6 +268,6 @@ class AppointmentOutcome(APIView):
         serializer = OutcomeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         recorded = services.appointment_record_outcome(
-            appointment=appointment, acting_user=request.user, **serializer.validated_data
+            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
         )
         return _render(recorded)

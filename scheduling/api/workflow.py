@@ -16,7 +16,7 @@ from clinic.api.errors import ErrorSerializer
 from clinic.api.serializers import CodeRelatedField
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient, Payer
-from clinic.permissions import ALL_ROLES, NURSING
+from clinic.permissions import ALL_ROLES, NURSING, acting_user
 from procedures.models import AuthorizationStatus, PriorAuthorization, ProcedureType
 from scheduling import selectors, services
 from scheduling.api.serializers import AppointmentSerializer, HoldSerializer
@@ -76,7 +76,7 @@ class AppointmentChecklistItem(APIView):
             item=item,
             done=serializer.validated_data["done"],
             value=serializer.validated_data.get("value"),
-            acting_user=request.user,
+            acting_user=acting_user(request),
         )
         return Response(ChecklistItemSerializer(ticked).data)
 
@@ -141,7 +141,7 @@ class PatientAuthorizations(APIView):
         serializer = AuthorizationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved = services.authorization_save(
-            patient=patient, acting_user=request.user, **serializer.validated_data
+            patient=patient, acting_user=acting_user(request), **serializer.validated_data
         )
         return Response(AuthorizationSerializer(saved).data, status=status.HTTP_201_CREATED)
 
@@ -195,7 +195,7 @@ class AuthorizationDetail(APIView):
         saved = services.authorization_save(
             patient=authorization.patient,
             authorization=authorization,
-            acting_user=request.user,
+            acting_user=acting_user(request),
             **serializer.validated_data,
         )
         return Response(AuthorizationSerializer(saved).data)

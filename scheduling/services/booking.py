@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clinic import audit
 from clinic.models import Patient, Provider, Room
+from clinic.users import as_user
 from procedures.models import ProcedureType
 from scheduling import workflow
 from scheduling.availability import BusyIndex, Calendar, local_date, room_suits
@@ -177,7 +178,7 @@ def appointment_book(
         start=start,
         end=end,
         room_busy_until=room_busy_until,
-        created_by=acting_user,
+        created_by=as_user(acting_user),
     )
     _save_guarded(appointment)
     # The outbox rows are written in this transaction: the booking and its reminders

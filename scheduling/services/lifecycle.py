@@ -97,7 +97,9 @@ def appointment_check_in(
             changes={"open_items": [item.code for item in open_items]},
             reason=override_reason,
         )
-    extra = {"check_in_override_reason": override_reason} if override_reason else {}
+    extra: dict[str, object] = (
+        {"check_in_override_reason": override_reason} if override_reason else {}
+    )
     return _move(
         locked,
         Status.CHECKED_IN,

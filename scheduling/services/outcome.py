@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
+from clinic.users import as_user
 from procedures.rules.relief import relief_from_scores
 from scheduling.errors import InvalidTransition
 from scheduling.models import Appointment, Status
@@ -41,7 +42,7 @@ def appointment_record_outcome(
         pain_after,
     )
     locked.outcome_recorded_at = timezone.now()
-    locked.outcome_recorded_by = acting_user
+    locked.outcome_recorded_by = as_user(acting_user)
     locked.save(
         update_fields=[*OUTCOME_FIELDS, "outcome_recorded_at", "outcome_recorded_by", "updated_at"]
     )
