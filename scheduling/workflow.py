@@ -36,11 +36,6 @@ HOLD_KINDS = [ReminderKind.ANTICOAGULANT_STOP, ReminderKind.ANTICOAGULANT_RESTAR
 PRIOR_AUTH = "prior_auth"
 
 
-def _clock(value: str) -> dt.time:
-    hours, minutes = value.split(":")
-    return dt.time(int(hours), int(minutes))
-
-
 def hold_instructions_for(appointment: Appointment) -> list[HoldInstruction]:
     risk = procedure_selectors.bleeding_risk(appointment.procedure_type, appointment.region)
     return procedure_selectors.hold_instructions(appointment.patient_id, risk)
@@ -59,7 +54,7 @@ def refresh_holds(appointment: Appointment) -> list[HoldInstruction]:
             start=appointment.start,
             end=appointment.end,
             zone=zone,
-            stop_clock=_clock(settings.REMINDER_HOLD_STOP_TIME),
+            stop_clock=reminder_plan.clock_time(settings.REMINDER_HOLD_STOP_TIME),
             hour_hold_notice=dt.timedelta(hours=settings.REMINDER_HOUR_HOLD_NOTICE_HOURS),
         )
         AppointmentHold.objects.create(

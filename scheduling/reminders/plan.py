@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 BOOKED, COMPLETED = ReminderRule.Trigger.BOOKED, ReminderRule.Trigger.COMPLETED
 
 
-def _clock(value: str) -> dt.time:
+def clock_time(value: str) -> dt.time:
+    """A setting's HH:MM as a time."""
     hours, minutes = value.split(":")
     return dt.time(int(hours), int(minutes))
 
@@ -34,8 +35,8 @@ def _clock(value: str) -> dt.time:
 def out_of_quiet_hours(moment: dt.datetime) -> dt.datetime:
     """A due time inside quiet hours (20:00-08:00 by default) moves to their end."""
     quiet_start, quiet_end = (
-        _clock(settings.REMINDER_QUIET_START),
-        _clock(settings.REMINDER_QUIET_END),
+        clock_time(settings.REMINDER_QUIET_START),
+        clock_time(settings.REMINDER_QUIET_END),
     )
     local = moment.astimezone(clinic_zone())
     clock = local.time()
