@@ -7,12 +7,19 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clinic.roles import assign_role
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests: a quick profile for every run, a thorough one on demand
+# (HYPOTHESIS_PROFILE=thorough make test-fast ARGS=tests/test_rules_properties.py).
+hypothesis_settings.register_profile("quick", max_examples=50, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 def require_service(name: str, error: str | None) -> None:

@@ -128,7 +128,7 @@ def judge(
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(situations())
 def test_eligible_from_is_the_first_allowed_day(situation: Situation) -> None:
     decision = judge(situation)
@@ -141,7 +141,7 @@ def test_eligible_from_is_the_first_allowed_day(situation: Situation) -> None:
         assert not judge(situation, request.moved_to(cured - ONE_DAY)).allowed
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(situations(), st.data())
 def test_another_session_never_lifts_a_limit_or_a_spacing(
     situation: Situation, data: st.DataObject
@@ -158,7 +158,7 @@ def test_another_session_never_lifts_a_limit_or_a_spacing(
         assert {v.code for v in before.violations} <= EARLIER_STAGE, before.violations
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(situations())
 def test_dates_are_ordered(situation: Situation) -> None:
     decision = judge(situation)
@@ -174,7 +174,7 @@ def test_dates_are_ordered(situation: Situation) -> None:
         assert all(d is not None and d <= decision.eligible_from for d in own)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(situations())
 def test_never_raises(situation: Situation) -> None:
     decision = judge(situation)
