@@ -227,17 +227,35 @@ def bench_booking() -> dict[str, float]:
     token = Token.objects.get_or_create(user=user)[0].key
     providers = list(Provider.objects.order_by("pk")[:CLIENTS])
     rooms = list(Room.objects.order_by("pk")[:CLIENTS])
-    patients = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
+    # Patients of their own, with no history: the bookings measure the booking path (every
+    # check, the patient lock, reminders, holds, checklist), not a rule refusing them.
+    per_client = 2000
+    if Patient.objects.filter(mrn__startswith="BB").count() < CLIENTS * per_client:
+        Patient.objects.filter(mrn__startswith="BB").delete()
+        Patient.objects.bulk_create(
+            Patient(
+                mrn=f"BB{i:06d}",
+                first_name="Booking",
+                last_name=f"Bench {i}",
+                birth_date=dt.date(1970, 1, 1),
+                email="booking-bench@example.org",
+            )
+            for i in range(CLIENTS * per_client)
+        )
+    patients = list(
+        Patient.objects.filter(mrn__startswith="BB").order_by("pk").values_list("pk", flat=True)
+    )
     first_day = timezone.localdate() + dt.timedelta(days=400)
     from scheduling.availability import Calendar
 
     span = [first_day + dt.timedelta(days=i) for i in range(2000)]
     calendar = Calendar.load(first=span[0], last=span[-1], provider_ids=[], room_ids=[])
     weekdays = [day for day in span if not calendar.closed_because(day)]
+    # 45-minute cases and 15 minutes of turnover: one an hour, 08:00 to 16:00.
     starts = [
-        at_local(day, dt.time(8)) + dt.timedelta(minutes=45 * s)
+        at_local(day, dt.time(8)) + dt.timedelta(minutes=60 * s)
         for day in weekdays
-        for s in range(12)
+        for s in range(9)
     ]
     connection.close()
 
@@ -284,8 +302,8 @@ def bench_booking() -> dict[str, float]:
                 "/api/appointments/",
                 token,
                 {
-                    "patient": patients[(index * 5000 + n) % len(patients)],
-                    "procedure_type": "MBB",
+                    "patient": patients[index * per_client + n % per_client],
+                    "procedure_type": "SYMPATHETIC",
                     "region": "lumbar",
                     "side": "left",
                     "provider": providers[index].pk,
