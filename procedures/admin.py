@@ -13,16 +13,20 @@ from django.http import HttpRequest
 
 from clinic.admin_audit import AuditedAdmin
 from procedures.models import (
+    ChecklistItemTemplate,
     Drug,
     FacetPathwayRule,
     FrequencyLimit,
     HoldRule,
     MinimumInterval,
     PatientMedication,
+    PayerPriorAuthorization,
+    PriorAuthorization,
     ProcedureHistory,
     ProcedureType,
     PsychEvaluation,
     RegionalBleedingRisk,
+    ReminderRule,
     ResponseRequirement,
     RuleSet,
     ScsPathwayRule,
@@ -180,3 +184,36 @@ class PsychEvaluationAdmin(ReadOnlyAdmin):
     search_fields = ["patient__mrn", "patient__last_name"]
     date_hierarchy = "performed_on"
     list_select_related = ["patient", "entered_by"]
+
+
+# --- Reminder timings, checklist templates, authorizations --------------------------------------
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(AuditedAdmin):
+    list_display = ["kind", "procedure_type", "trigger", "anchor", "offset_minutes", "active"]
+    list_filter = ["kind", "trigger", "active"]
+    list_editable = ["offset_minutes", "active"]
+
+
+@admin.register(ChecklistItemTemplate)
+class ChecklistItemTemplateAdmin(AuditedAdmin):
+    list_display = ["order", "code", "label", "condition", "required", "value_kind", "active"]
+    list_display_links = ["code"]
+    list_filter = ["condition", "required", "active"]
+    list_editable = ["order", "label", "required", "active"]
+    filter_horizontal = ["procedure_types"]
+
+
+@admin.register(PayerPriorAuthorization)
+class PayerPriorAuthorizationAdmin(AuditedAdmin):
+    list_display = ["payer", "procedure_type"]
+    list_filter = ["payer"]
+
+
+@admin.register(PriorAuthorization)
+class PriorAuthorizationAdmin(ReadOnlyAdmin):
+    # Changed through the API, which also re-checks the checklists of the booked cases.
+    list_display = ["patient", "procedure_type", "payer", "status", "number", "valid_to"]
+    list_filter = ["status", "payer", "procedure_type"]
+    search_fields = ["patient__mrn", "patient__last_name", "number"]

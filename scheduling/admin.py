@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from clinic.admin_audit import AuditedAdmin
 from scheduling.models import (
     Appointment,
     ClinicDay,
@@ -13,30 +14,30 @@ from scheduling.models import (
 
 
 @admin.register(ClinicHours)
-class ClinicHoursAdmin(admin.ModelAdmin):
+class ClinicHoursAdmin(AuditedAdmin):
     list_display = ["weekday", "start_time", "end_time"]
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(AuditedAdmin):
     list_display = ["provider", "weekday", "start_time", "end_time"]
     list_filter = ["provider", "weekday"]
 
 
 @admin.register(ProviderDayException)
-class ProviderDayExceptionAdmin(admin.ModelAdmin):
+class ProviderDayExceptionAdmin(AuditedAdmin):
     list_display = ["provider", "date", "start_time", "end_time", "reason"]
     list_filter = ["provider"]
     date_hierarchy = "date"
 
 
 @admin.register(ClinicDay)
-class ClinicDayAdmin(admin.ModelAdmin):
+class ClinicDayAdmin(AuditedAdmin):
     list_display = ["date", "closed", "name"]
 
 
 @admin.register(RoomClosure)
-class RoomClosureAdmin(admin.ModelAdmin):
+class RoomClosureAdmin(AuditedAdmin):
     list_display = ["room", "starts_at", "ends_at", "reason"]
     list_filter = ["room"]
 
