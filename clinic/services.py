@@ -27,6 +27,16 @@ def _save_new(instance: Any, unique_field: str) -> None:
         ) from exc
 
 
+def lock_patient(patient: Patient) -> Patient:
+    """Lock the patient's row until the transaction ends.
+
+    Every write that counts or changes a patient's records (bookings, history, drugs,
+    authorizations) takes this lock first, so two of them for one patient queue up, and a
+    service that locks other rows too always takes this one before them.
+    """
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
 @transaction.atomic
 def patient_create(*, acting_user: Actor, **fields: Any) -> Patient:
     patient = Patient(**fields)
@@ -42,7 +52,7 @@ def patient_create(*, acting_user: Actor, **fields: Any) -> Patient:
 
 @transaction.atomic
 def patient_update(*, patient: Patient, acting_user: Actor, **fields: Any) -> Patient:
-    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    locked = lock_patient(patient)
     before = audit.snapshot(locked)
     for name, value in fields.items():
         setattr(locked, name, value)

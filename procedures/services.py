@@ -11,6 +11,7 @@ from django.utils import timezone
 from clinic import audit
 from clinic.errors import Conflict
 from clinic.models import Patient
+from clinic.services import lock_patient
 from clinic.users import as_user
 from procedures.models import (
     Drug,
@@ -28,7 +29,7 @@ Actor = AbstractBaseUser | None
 def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> PatientMedication:
     """Record that the patient takes a drug now. Taking it already is a conflict, not a copy."""
     # Lock the patient so two desks adding the same drug cannot both insert.
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    lock_patient(patient)
     medication = PatientMedication(
         patient=patient, drug=drug, added_by=as_user(acting_user) if acting_user else None
     )
@@ -82,7 +83,7 @@ def history_add(
 ) -> ProcedureHistory:
     """A procedure done elsewhere or before the clinic used this service; counts like ours."""
     # Lock the patient like a booking does: limits are counted under this lock.
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    lock_patient(patient)
     entry = ProcedureHistory(
         patient=patient,
         procedure_type=procedure_type,

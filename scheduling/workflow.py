@@ -21,7 +21,7 @@ from clinic.users import as_user
 from procedures import selectors as procedure_selectors
 from procedures.checklists import CaseFacts, applies
 from procedures.holds import HoldInstruction, hold_dates
-from procedures.models import ChecklistCondition, ValueKind
+from procedures.models import ChecklistCondition, ChecklistItemTemplate, ValueKind
 from scheduling.availability import clinic_zone, local_date
 from scheduling.models import (
     Appointment,
@@ -204,9 +204,12 @@ def tick(
     return item
 
 
-def _validate_done(appointment: Appointment, item: ChecklistItem, template: object) -> None:
-    kind = getattr(template, "value_kind", ValueKind.NONE)
-    label = getattr(template, "value_label", "") or "A value"
+def _validate_done(
+    appointment: Appointment, item: ChecklistItem, template: ChecklistItemTemplate | None
+) -> None:
+    # An item whose template a manager deleted keeps its tick, without a value to check.
+    kind = template.value_kind if template else ValueKind.NONE
+    label = (template.value_label if template else "") or "A value"
     if item.code == PRIOR_AUTH:
         authorization = procedure_selectors.covering_authorization(
             appointment.patient_id, appointment.procedure_type_id, local_date(appointment.start)
@@ -232,7 +235,7 @@ def _validate_done(appointment: Appointment, item: ChecklistItem, template: obje
             raise ValidationError({"value": [f"{label} must be a number."]}) from exc
         if not number.is_finite() or number < 0:
             raise ValidationError({"value": [f"{label} must be a number of zero or more."]})
-        limit = getattr(template, "max_value", None)
+        limit = template.max_value if template else None
         if limit is not None and number > limit:
             raise ValidationError(
                 {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -140,134 +143,90 @@ class AppointmentDetail(APIView):
         return _render(appointment_or_404(pk))
 
 
-@extend_schema(tags=["appointments"])
-class AppointmentReschedule(APIView):
+class AppointmentAction(APIView):
+    """`POST /api/appointments/{id}/<action>/`: parse the body, call one service, render."""
+
+    input_serializer: type[serializers.Serializer] | None = None
+    service: Callable[..., Appointment]
+
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = appointment_or_404(pk)
+        data: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            serializer = self.input_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        changed = self.service(appointment=appointment, acting_user=acting_user(request), **data)
+        return _render(changed)
+
+
+def _action(summary: str, body: type[serializers.Serializer] | None, conflict: dict) -> Any:
+    """The OpenAPI description of an action: its body and every answer it can give."""
+    responses = {200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND, **conflict}
+    if body is not None:
+        responses.update(BAD_INPUT)
+    return extend_schema_view(
+        post=extend_schema(
+            tags=["appointments"], summary=summary, request=body, responses=responses
+        )
+    )
+
+
+@_action(
+    "Move a scheduled case; every rule is checked again",
+    RescheduleSerializer,
+    {
+        **PLACE_ERRORS,
+        409: _error("`slot_unavailable`, or `invalid_transition` unless scheduled."),
+    },
+)
+class AppointmentReschedule(AppointmentAction):
     allowed_roles = SCHEDULING
-
-    @extend_schema(
-        summary="Move a scheduled case; every rule is checked again",
-        request=RescheduleSerializer,
-        responses={
-            200: AppointmentSerializer,
-            **BAD_INPUT,
-            **AUTH_ERRORS,
-            **NOT_FOUND,
-            **PLACE_ERRORS,
-            409: _error("`slot_unavailable`, or `invalid_transition` unless scheduled."),
-        },
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        appointment = appointment_or_404(pk)
-        serializer = RescheduleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        moved = services.appointment_reschedule(
-            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
-        )
-        return _render(moved)
+    input_serializer = RescheduleSerializer
+    service = staticmethod(services.appointment_reschedule)
 
 
-@extend_schema(tags=["appointments"])
-class AppointmentCancel(APIView):
+@_action(
+    "Cancel a case, with a reason; its pending reminders are cancelled",
+    CancelSerializer,
+    TRANSITION_ERROR,
+)
+class AppointmentCancel(AppointmentAction):
     allowed_roles = SCHEDULING
-
-    @extend_schema(
-        summary="Cancel a case, with a reason; its pending reminders are cancelled",
-        request=CancelSerializer,
-        responses={
-            200: AppointmentSerializer,
-            **BAD_INPUT,
-            **AUTH_ERRORS,
-            **NOT_FOUND,
-            **TRANSITION_ERROR,
-        },
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        appointment = appointment_or_404(pk)
-        serializer = CancelSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        cancelled = services.appointment_cancel(
-            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
-        )
-        return _render(cancelled)
+    input_serializer = CancelSerializer
+    service = staticmethod(services.appointment_cancel)
 
 
-@extend_schema(tags=["appointments"])
-class AppointmentCheckIn(APIView):
+@_action(
+    "Check the patient in (on the day of the case); open required checklist items refuse it "
+    "(`checklist_incomplete`) unless an override reason is given",
+    CheckInSerializer,
+    {409: _error("`invalid_transition`, or `checklist_incomplete` with the open items.")},
+)
+class AppointmentCheckIn(AppointmentAction):
     allowed_roles = NURSING
-
-    @extend_schema(
-        summary="Check the patient in (on the day of the case)",
-        request=CheckInSerializer,
-        responses={
-            200: AppointmentSerializer,
-            **BAD_INPUT,
-            **AUTH_ERRORS,
-            **NOT_FOUND,
-            **TRANSITION_ERROR,
-        },
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        appointment = appointment_or_404(pk)
-        serializer = CheckInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        checked_in = services.appointment_check_in(
-            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
-        )
-        return _render(checked_in)
+    input_serializer = CheckInSerializer
+    service = staticmethod(services.appointment_check_in)
 
 
-@extend_schema(tags=["appointments"])
-class AppointmentComplete(APIView):
+@_action("Mark a checked-in case completed", None, TRANSITION_ERROR)
+class AppointmentComplete(AppointmentAction):
     allowed_roles = NURSING
-
-    @extend_schema(
-        summary="Mark a checked-in case completed",
-        request=None,
-        responses={200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND, **TRANSITION_ERROR},
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        completed = services.appointment_complete(
-            appointment=appointment_or_404(pk), acting_user=acting_user(request)
-        )
-        return _render(completed)
+    service = staticmethod(services.appointment_complete)
 
 
-@extend_schema(tags=["appointments"])
-class AppointmentNoShow(APIView):
+@_action("Mark a scheduled case as a no-show (once its start has passed)", None, TRANSITION_ERROR)
+class AppointmentNoShow(AppointmentAction):
     allowed_roles = ALL_ROLES
-
-    @extend_schema(
-        summary="Mark a scheduled case as a no-show (once its start has passed)",
-        request=None,
-        responses={200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND, **TRANSITION_ERROR},
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        marked = services.appointment_no_show(
-            appointment=appointment_or_404(pk), acting_user=acting_user(request)
-        )
-        return _render(marked)
+    service = staticmethod(services.appointment_no_show)
 
 
-@extend_schema(tags=["appointments"])
-class AppointmentOutcome(APIView):
+@_action(
+    "Record relief: a percentage, or pain before and after on 0-10",
+    OutcomeSerializer,
+    {409: _error("`invalid_transition`: only once the case is completed.")},
+)
+class AppointmentOutcome(AppointmentAction):
     allowed_roles = NURSING
-
-    @extend_schema(
-        summary="Record relief: a percentage, or pain before and after on 0-10",
-        request=OutcomeSerializer,
-        responses={
-            200: AppointmentSerializer,
-            **BAD_INPUT,
-            **AUTH_ERRORS,
-            **NOT_FOUND,
-            409: _error("`invalid_transition`: only once the case is completed."),
-        },
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        appointment = appointment_or_404(pk)
-        serializer = OutcomeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        recorded = services.appointment_record_outcome(
-            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
-        )
-        return _render(recorded)
+    input_serializer = OutcomeSerializer
+    service = staticmethod(services.appointment_record_outcome)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clinic import audit
 from clinic.models import Patient, Provider, Room
+from clinic.services import lock_patient
 from clinic.users import as_user
 from procedures.models import ProcedureType
 from scheduling import workflow
@@ -137,11 +138,6 @@ def _save_guarded(appointment: Appointment, update_fields: list[str] | None = No
             "Someone else booked an overlapping case a moment ago; pick another slot.",
             extra={"resource": "unknown"},
         ) from exc
-
-
-def lock_patient(patient: Patient) -> Patient:
-    """Lock the patient's row. Callers take this lock before any other row lock."""
-    return Patient.objects.select_for_update().get(pk=patient.pk)
 
 
 @transaction.atomic

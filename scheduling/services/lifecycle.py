@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import audit
+from clinic.services import lock_patient
 from scheduling import workflow
 from scheduling.availability import local_date
 from scheduling.errors import ChecklistIncomplete, InvalidTransition
 from scheduling.models import Appointment, ReminderKind, Status
 from scheduling.reminders import plan as reminder_plan
-from scheduling.services.booking import lock_patient
 from scheduling.states import require_transition
 
 Actor = AbstractBaseUser | None

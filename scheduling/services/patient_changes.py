@@ -12,12 +12,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.models import Patient
+from clinic.services import lock_patient
 from procedures import services as procedure_services
 from procedures.models import Drug, PatientMedication, PriorAuthorization
 from scheduling import workflow
 from scheduling.errors import InvalidTransition
 from scheduling.models import Appointment, ChecklistItem, Status
-from scheduling.services.booking import lock_patient
 from scheduling.services.lifecycle import lock_appointment
 
 Actor = AbstractBaseUser | None
