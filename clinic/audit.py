@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from phonenumber_field.phonenumber import PhoneNumber
 
 from clinic.models import AuditEvent
 from clinic.users import as_user
@@ -22,7 +23,7 @@ def _plain(value: Any) -> Any:
         return value.pk
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal):
+    if isinstance(value, decimal.Decimal | PhoneNumber):
         return str(value)
     return value
 

@@ -7,7 +7,9 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from clinic.validators import validate_e164, validate_npi
+from phonenumber_field.modelfields import PhoneNumberField
+
+from clinic.validators import validate_npi
 
 
 class TimestampedModel(models.Model):
@@ -93,7 +95,9 @@ class Patient(TimestampedModel):
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
     birth_date = models.DateField()
-    phone = models.CharField(max_length=16, blank=True, validators=[validate_e164])
+    # Typed as people write them ("(212) 555-0123"), read in the clinic's country
+    # (PHONENUMBER_DEFAULT_REGION), stored in E.164 ("+12125550123").
+    phone = PhoneNumberField(blank=True)
     email = models.EmailField(blank=True)
     preferred_channel = models.CharField(
         max_length=8, choices=Channel.choices, default=Channel.EMAIL

@@ -1,4 +1,4 @@
-"""Field validators for identifiers that have a published check digit or format."""
+"""Field validators for identifiers that have a published check digit."""
 
 from __future__ import annotations
 
@@ -9,17 +9,7 @@ from django.core.exceptions import ValidationError
 # [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, full-width...), which
 # int() reads too, so such an NPI would pass its check digit. fullmatch, not ^...$: "$" also
 # matches before a trailing newline.
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 NPI = re.compile(r"[0-9]{10}")
-
-
-def validate_e164(value: str) -> None:
-    """A phone number in E.164: '+', a country code, at most 15 digits, no spaces."""
-    if not E164.fullmatch(value or ""):
-        raise ValidationError(
-            "Enter the phone number in international E.164 form, e.g. +12125550123.",
-            code="invalid_phone",
-        )
 
 
 def luhn_valid(digits: str) -> bool:

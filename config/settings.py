@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
+    "csp",
+    "template_partials",
+    "phonenumber_field",
     "clinic",
     "procedures",
     "scheduling",
@@ -67,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 if not DEBUG:
@@ -91,6 +97,23 @@ TEMPLATES = [
         },
     },
 ]
+
+# Pages load scripts and styles from our own static files only: no inline script, no CDN.
+# htmx is told (base.html's meta tag) not to inject its indicator styles, so no inline style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # --- Database -----------------------------------------------------------------------------------
 
@@ -121,6 +144,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "login"
+# "home" sends each role on to its own start page (/desk/, /station/...).
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
@@ -132,6 +158,11 @@ TIME_ZONE = CLINIC_TIME_ZONE
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Pain Clinic")
 CLINIC_HOLIDAYS_COUNTRY = os.environ.get("CLINIC_HOLIDAYS_COUNTRY", "US")
 CLINIC_HOLIDAYS_SUBDIV = os.environ.get("CLINIC_HOLIDAYS_SUBDIV", "NY") or None
+# Phone numbers typed without a country code ("(212) 555-0123") are read as this country's;
+# all are stored in E.164.
+PHONENUMBER_DEFAULT_REGION = os.environ.get("CLINIC_PHONE_REGION", CLINIC_HOLIDAYS_COUNTRY)
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -1,6 +1,6 @@
 """Scheduling refusals, each with the stable code of API.md."""
 
-from clinic.errors import Conflict, Unprocessable
+from clinic.errors import Conflict, DomainError, Unprocessable
 
 
 class SlotUnavailable(Conflict):
@@ -25,3 +25,9 @@ class StartInPast(Unprocessable):
 
 class ChecklistIncomplete(Conflict):
     code = "checklist_incomplete"
+
+
+class InvalidCancelCause(DomainError):
+    """A service called with a cause outside the list: refused here, not only at the edge."""
+
+    code = "invalid_cause"

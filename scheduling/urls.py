@@ -1,10 +1,15 @@
-from django.urls import path
+"""The pages' URLs (shared/PAGES.md): each area's module declares its own."""
 
-from scheduling import views
+from django.urls import URLPattern, URLResolver
 
-urlpatterns = [
-    path("", views.home, name="home"),
-    # Not the admin's login: it admits staff accounts only, and only managers are staff.
-    path("login/", views.SignIn.as_view(), name="login"),
-    path("logout/", views.SignOut.as_view(), name="logout"),
+from scheduling.pages import account, appointments, booking, calendar, desk, patients, station
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *account.urlpatterns,
+    *desk.urlpatterns,
+    *patients.urlpatterns,
+    *booking.urlpatterns,
+    *appointments.urlpatterns,
+    *calendar.urlpatterns,
+    *station.urlpatterns,
 ]

@@ -112,7 +112,7 @@ def case_facts(appointment: Appointment, holds: list[HoldInstruction]) -> CaseFa
         steroid=procedure.steroid,
         fluoroscopy=procedure.requires_fluoroscopy,
         contrast=procedure.uses_contrast,
-        sedation=procedure.sedation,
+        sedation=appointment.sedation,
         prior_auth_needed=procedure_selectors.prior_auth_needed(patient.payer_id, procedure),
         diabetic=patient.diabetic,
         could_be_pregnant=patient.could_be_pregnant,

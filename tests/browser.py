@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -74,10 +75,52 @@ def browser(django_db_setup: None) -> Iterator[Browser]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+PASSWORD = "pw-for-tests-1"  # the password tests/conftest.py's make_staff gives every user
+# axe-core impacts that fail a page (PAGES.md: no serious or critical violation).
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page in its own context: no cookies or storage shared between tests."""
-    context = browser.new_context()
+    """A fresh page in its own context: no cookies or storage shared between tests.
+
+    The page fails its test if the Content-Security-Policy blocked anything: a script or a
+    style the policy refuses is a page that works differently for users than in review.
+    """
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
+    opened = context.new_page()
+    blocked: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield opened
     context.close()
+    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through /login/ as a person would; the page lands on the role's start page."""
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+_AXE = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core over the page as it stands: no serious or critical violation."""
+    results = _AXE.run(page)
+    blocking = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v.get("impact") in BLOCKING_IMPACTS
+    ]
+    assert blocking == [], f"{page.url}: " + "; ".join(blocking)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -60,6 +61,20 @@ def make_staff(db: None) -> Callable[..., object]:
         return user
 
     return make
+
+
+@pytest.fixture
+def pages_as(make_staff: Callable[..., object]) -> Callable[[str | None], Client]:
+    """`pages_as("scheduler")`: a browser-less client signed in (session) as a fresh user."""
+
+    def client_for(role: str | None) -> Client:
+        user = make_staff(role)
+        client = Client()
+        client.force_login(user)  # type: ignore[arg-type]
+        client.user = user  # type: ignore[attr-defined]
+        return client
+
+    return client_for
 
 
 @pytest.fixture

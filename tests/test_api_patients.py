@@ -76,6 +76,24 @@ def test_a_scheduler_registers_a_patient_with_every_field(scheduler_api):
     assert patient.diabetic and patient.could_be_pregnant and patient.contrast_allergy
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("(212) 555-0123", "+12125550123"),
+        ("212-555-0123", "+12125550123"),
+        ("212.555.0123", "+12125550123"),
+        ("+1 212 555 0123", "+12125550123"),
+        ("+44 20 7183 8750", "+442071838750"),
+    ],
+)
+def test_a_phone_number_is_taken_as_people_type_it_and_stored_in_e164(scheduler_api, typed, stored):
+    response = scheduler_api.post("/api/patients/", {**NEW_PATIENT, "phone": typed}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["phone"] == stored
+    assert Patient.objects.values_list("phone", flat=True).get(mrn="A100") == stored
+
+
 def test_a_patient_registered_with_only_the_required_fields_gets_the_defaults(nurse_api):
     response = nurse_api.post("/api/patients/", NEW_PATIENT, format="json")
 
@@ -142,8 +160,9 @@ BAD_PATIENTS = [
     ("a datetime", {"birth_date": "1970-02-03T10:00:00Z"}, "birth_date"),
     ("a future birth date", {"birth_date": "2999-01-01"}, "birth_date"),
     ("before 1900", {"birth_date": "1899-12-31"}, "birth_date"),
-    ("phone without +", {"phone": "2125550123"}, "phone"),
-    ("phone with spaces", {"phone": "+1 212 555 0123"}, "phone"),
+    ("phone too short for the clinic's country", {"phone": "555-0100"}, "phone"),
+    ("phone with a country code that does not exist", {"phone": "+999 555 0100"}, "phone"),
+    ("phone with letters", {"phone": "call the daughter"}, "phone"),
     ("phone too long", {"phone": "+1234567890123456"}, "phone"),
     (
         "phone in other digits",

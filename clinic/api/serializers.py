@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from clinic.models import Patient, Payer, Provider, Room, Site
@@ -28,7 +29,23 @@ class CodeRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class PhoneField(PhoneNumberField):
+    """A phone number as people type it ("(212) 555-0123", read in the clinic's country, or
+    "+44 20 7183 8750"), answered in E.164. Only strings: a JSON number has lost its "+"."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PatientSerializer(serializers.ModelSerializer):
+    phone = PhoneField(
+        required=False,
+        allow_blank=True,
+        help_text='As typed ("(212) 555-0123" in the clinic\'s country, or with "+" and a '
+        'country code); answered in E.164, e.g. "+12125550123".',
+    )
     payer = CodeRelatedField(
         slug_field="code",
         queryset=Payer.objects.all(),

@@ -132,9 +132,9 @@ class Migration(migrations.Migration):
                 ("birth_date", models.DateField()),
                 (
                     "phone",
-                    models.CharField(
-                        blank=True, max_length=16, validators=[clinic.validators.validate_e164]
-                    ),
+                    # The hand-written E.164 validator that stood here was replaced by
+                    # phonenumber_field (0004); validators are not schema.
+                    models.CharField(blank=True, max_length=16),
                 ),
                 ("email", models.EmailField(blank=True, max_length=254)),
                 (

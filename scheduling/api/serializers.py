@@ -8,7 +8,7 @@ from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
 from procedures.choices import Region, Side
 from procedures.models import Drug, ProcedureType
-from scheduling.models import Appointment, AppointmentHold, Status
+from scheduling.models import Appointment, AppointmentHold, CancelCause, Status
 
 
 class ProcedureCodeField(CodeRelatedField):
@@ -61,6 +61,12 @@ class BookSerializer(serializers.Serializer):
     provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all())
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
     start = serializers.DateTimeField()
+    sedation = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Sedation planned for this case; default: the procedure's catalog setting.",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -71,6 +77,12 @@ class RescheduleSerializer(serializers.Serializer):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+    cause = serializers.ChoiceField(
+        choices=CancelCause.choices,
+        required=False,
+        default=CancelCause.OTHER,
+        help_text="Why, from the list (the dashboard counts them); default `other`.",
+    )
 
 
 class CheckInSerializer(serializers.Serializer):
@@ -152,7 +164,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "room_name",
             "start",
             "end",
+            "sedation",
             "cancel_reason",
+            "cancel_cause",
             "check_in_override_reason",
             "checked_in_at",
             "completed_at",

@@ -3,6 +3,7 @@
 from scheduling.models.core import (
     ACTIVE_STATUSES,
     Appointment,
+    CancelCause,
     ClinicDay,
     ClinicHours,
     PostgresExclusionConstraint,
@@ -21,6 +22,7 @@ __all__ = [
     "ChecklistItem",
     "ACTIVE_STATUSES",
     "Appointment",
+    "CancelCause",
     "ClinicDay",
     "ClinicHours",
     "PostgresExclusionConstraint",

@@ -146,6 +146,23 @@ class Status(models.TextChoices):
     NO_SHOW = "no_show", "No show"
 
 
+class CancelCause(models.TextChoices):
+    """Why a case was cancelled, for the manager's dashboard. The first three are the
+    cancellations this product exists to prevent."""
+
+    HOLD_NOT_MET = "hold_not_met", "Blood thinner hold not met"
+    CHECKLIST_INCOMPLETE = "checklist_incomplete", "Checklist incomplete"
+    AUTHORIZATION_MISSING = "authorization_missing", "Prior authorization missing"
+    PATIENT_ILL = "patient_ill", "Patient ill"
+    NO_DRIVER = "no_driver", "No driver"
+    NPO_NOT_FOLLOWED = "npo_not_followed", "Did not keep nil by mouth"
+    IMAGING_MISSING = "imaging_missing", "Imaging missing"
+    PATIENT_REQUEST = "patient_request", "Patient asked to cancel"
+    PROVIDER_UNAVAILABLE = "provider_unavailable", "Provider unavailable"
+    ROOM_OR_EQUIPMENT = "room_or_equipment", "Room or equipment"
+    OTHER = "other", "Other"
+
+
 # Appointments in these states hold their provider, room and patient; the others free them.
 ACTIVE_STATUSES = (Status.SCHEDULED, Status.CHECKED_IN, Status.COMPLETED)
 
@@ -205,7 +222,10 @@ class Appointment(models.Model):
     # End plus the room's turnover when booked: the room is not free again before this.
     room_busy_until = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    # Sedation planned for this case: chosen at booking, the catalog giving the default.
+    sedation = models.BooleanField(default=False)
     cancel_reason = models.TextField(blank=True)
+    cancel_cause = models.CharField(max_length=24, choices=CancelCause.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     check_in_override_reason = models.TextField(blank=True)

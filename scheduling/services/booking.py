@@ -151,7 +151,9 @@ def appointment_book(
     room: Room,
     start: dt.datetime,
     acting_user: Actor,
+    sedation: bool | None = None,
 ) -> Appointment:
+    """Book a case. `sedation` is the plan for this case; None takes the catalog's default."""
     patient = lock_patient(patient)
     end, room_busy_until = check_place(
         patient=patient, procedure_type=procedure_type, provider=provider, room=room, start=start
@@ -174,6 +176,7 @@ def appointment_book(
         start=start,
         end=end,
         room_busy_until=room_busy_until,
+        sedation=procedure_type.sedation if sedation is None else sedation,
         created_by=as_user(acting_user),
     )
     _save_guarded(appointment)
@@ -187,7 +190,17 @@ def appointment_book(
         instance=appointment,
         changes=audit.snapshot(
             appointment,
-            ["patient", "procedure_type", "region", "side", "provider", "room", "start", "end"],
+            [
+                "patient",
+                "procedure_type",
+                "region",
+                "side",
+                "provider",
+                "room",
+                "start",
+                "end",
+                "sedation",
+            ],
         ),
     )
     return appointment

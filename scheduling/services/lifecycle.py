@@ -10,8 +10,8 @@ from clinic import audit
 from clinic.services import lock_patient
 from scheduling import workflow
 from scheduling.availability import local_date
-from scheduling.errors import ChecklistIncomplete, InvalidTransition
-from scheduling.models import Appointment, ReminderKind, Status
+from scheduling.errors import ChecklistIncomplete, InvalidCancelCause, InvalidTransition
+from scheduling.models import Appointment, CancelCause, ReminderKind, Status
 from scheduling.reminders import plan as reminder_plan
 from scheduling.states import require_transition
 
@@ -53,7 +53,18 @@ def _move(
 
 
 @transaction.atomic
-def appointment_cancel(*, appointment: Appointment, reason: str, acting_user: Actor) -> Appointment:
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    reason: str,
+    acting_user: Actor,
+    cause: str = CancelCause.OTHER,
+) -> Appointment:
+    """Cancel a case with a reason in words and a cause from the list (for the dashboard)."""
+    if cause not in CancelCause.values:
+        raise InvalidCancelCause(
+            f"{cause!r} is not a cancellation cause; use one of {', '.join(CancelCause.values)}."
+        )
     locked = lock_appointment(appointment)
     require_transition(locked.status, Status.CANCELLED)
     reminder_plan.cancel_pending(locked)
@@ -63,7 +74,7 @@ def appointment_cancel(*, appointment: Appointment, reason: str, acting_user: Ac
         acting_user=acting_user,
         stamp_field="cancelled_at",
         reason=reason,
-        extra_fields={"cancel_reason": reason},
+        extra_fields={"cancel_reason": reason, "cancel_cause": cause},
     )
 
 

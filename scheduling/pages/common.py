@@ -1,0 +1,115 @@
+"""What every page shares: the header's context, the role guard, and rendering."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
+from clinic.roles import Role, roles_of
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+# Where `/` and a fresh sign-in send each role. A manager's dashboard is not built yet,
+# so managers start at the desk, where they can do everything a scheduler does.
+HOME_BY_ROLE = {
+    Role.SCHEDULER: "desk",
+    Role.NURSE: "station",
+    Role.MANAGER: "desk",
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    roles: frozenset[str]
+
+
+NAVIGATION = (
+    NavItem("desk", "Desk", SCHEDULING),
+    NavItem("station", "Station", NURSING),
+    NavItem("patients", "Patients", ALL_ROLES),
+    NavItem("calendar", "Calendar", ALL_ROLES),
+)
+
+
+def home_url_for(roles: Iterable[str]) -> str | None:
+    """The start page of the first role a user has (manager first), or None without one."""
+    held = set(roles)
+    for role in (Role.MANAGER, Role.SCHEDULER, Role.NURSE):
+        if role in held:
+            return reverse(HOME_BY_ROLE[role])
+    return None
+
+
+def page_context(request: HttpRequest) -> dict[str, Any]:
+    """What base.html shows on every page: the clinic, today, and who is signed in as what."""
+    roles = roles_of(request.user)
+    current = request.resolver_match.url_name if request.resolver_match else None
+    return {
+        "clinic_name": settings.CLINIC_NAME,
+        "today": timezone.localdate(),
+        "role_labels": [Role(role).label for role in Role.values if role in roles],
+        "is_clinic_staff": bool(roles),
+        "is_manager": Role.MANAGER in roles,
+        "can_schedule": bool(roles & SCHEDULING),
+        "can_nurse": bool(roles & NURSING),
+        "navigation": [
+            {
+                "url": reverse(item.url_name),
+                "label": item.label,
+                "current": item.url_name == current,
+            }
+            for item in NAVIGATION
+            if roles & item.roles
+        ],
+    }
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    return render(request, template, {**page_context(request), **(context or {})}, status=status)
+
+
+def forbidden(request: HttpRequest, allowed: Iterable[str]) -> HttpResponse:
+    """A clear 403 page: who you are signed in as, and which roles this page is for."""
+    names = [Role(role).label.lower() + "s" for role in Role.values if role in set(allowed)]
+    return render_page(
+        request,
+        "scheduling/account/forbidden.html",
+        {"allowed_roles": names, "home_url": home_url_for(roles_of(request.user))},
+        status=403,
+    )
+
+
+def role_required(allowed: Iterable[str]) -> Callable[[View], View]:
+    """Pages for some roles only: anonymous visitors are sent to sign in, others get a 403."""
+    allowed_roles = frozenset(allowed)
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not roles_of(request.user) & allowed_roles:
+                return forbidden(request, allowed_roles)
+            return view(request, *args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
