@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
-
 from phonenumber_field.modelfields import PhoneNumberField
 
 from clinic.validators import validate_npi
