@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "ReminderStatusEnum": "scheduling.models.reminders.ReminderStatus",
         "AuthorizationStatusEnum": "procedures.models.authorizations.AuthorizationStatus",
         "ChannelEnum": "clinic.models.Patient.Channel",
+        "CancelCauseEnum": "scheduling.models.core.CancelCause",
     },
 }
 

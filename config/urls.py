@@ -1,6 +1,7 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinic.api.me import Me
 from config import health
@@ -10,7 +11,15 @@ api: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),
     path("auth/me/", Me.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up code as a file, not an inline script. Swagger
+    # UI itself sets inline styles, so its page alone may use them; our pages may not.
+    path(
+        "docs/",
+        csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
     path("", include("clinic.api.urls")),
     path("", include("procedures.api.urls")),
     path("", include("scheduling.api.urls")),
