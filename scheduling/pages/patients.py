@@ -2,26 +2,162 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+import datetime as dt
+from typing import Any
 
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils import timezone
+from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
+
+from clinic import services
+from clinic.models import Patient, Payer
 from clinic.permissions import ALL_ROLES
 from scheduling.pages.common import render_page, role_required
+from scheduling.patient_summary import (
+    attach_next_cases,
+    patient_record,
+    recent_rows,
+    search_rows,
+)
+
+PAGE_SIZE = 25
+# The clinic writes dates month first; ISO dates are accepted too.
+DATE_FORMATS = ["%m/%d/%Y", "%Y-%m-%d"]
+
+# Who may register a patient: as the API (POST /api/patients/ is open to every clinic role).
+REGISTERING = ALL_ROLES
 
 
 @role_required(ALL_ROLES)
 def patient_list(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "scheduling/patients/list.html")
+    query = " ".join(request.GET.get("q", "").replace("\x00", "").split())
+    context: dict[str, Any] = {"query": query}
+    if query:
+        page = Paginator(search_rows(query), PAGE_SIZE).get_page(request.GET.get("page"))
+        attach_next_cases(page.object_list)  # type: ignore[arg-type]
+        context["page"] = page
+        context["patients"] = page.object_list
+    else:
+        # No query: the patients registered or corrected last, never the whole table.
+        recent = list(recent_rows()[:PAGE_SIZE])
+        attach_next_cases(recent)
+        context["patients"] = recent
+    return render_page(request, "scheduling/patients/list.html", context)
 
 
-@role_required(ALL_ROLES)
+class TypedPhoneWidget(RegionalPhoneNumberWidget):
+    """Shows a refused number as it was typed ("555-01"), not as the library reformats it."""
+
+    def format_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return value
+        return super().format_value(value)
+
+
+class PatientForm(forms.Form):
+    """The API's fields and checks (PatientSerializer), for a person at a keyboard."""
+
+    mrn = forms.CharField(label="MRN", max_length=40)
+    first_name = forms.CharField(label="First name", max_length=80)
+    last_name = forms.CharField(label="Last name", max_length=80)
+    birth_date = forms.DateField(
+        label="Birth date",
+        input_formats=DATE_FORMATS,
+        help_text="MM/DD/YYYY, e.g. 03/02/1970.",
+        widget=forms.DateInput(format="%m/%d/%Y", attrs={"autocomplete": "off"}),
+    )
+    phone = PhoneNumberField(
+        label="Phone",
+        required=False,
+        region=settings.PHONENUMBER_DEFAULT_REGION,
+        widget=TypedPhoneWidget(
+            region=settings.PHONENUMBER_DEFAULT_REGION, attrs={"autocomplete": "off"}
+        ),
+        help_text='As you would dial it, e.g. (212) 555-0123, or with "+" and the country code.',
+    )
+    email = forms.EmailField(label="Email", required=False)
+    preferred_channel = forms.ChoiceField(
+        label="Reminders by",
+        choices=Patient.Channel.choices,
+        initial=Patient.Channel.EMAIL,
+        widget=forms.RadioSelect,
+    )
+    payer = forms.ModelChoiceField(
+        label="Payer",
+        queryset=Payer.objects.all(),
+        required=False,
+        empty_label="None (self-pay)",
+        help_text="The payer decides which rule set applies.",
+    )
+    diabetic = forms.BooleanField(label="Diabetic", required=False)
+    could_be_pregnant = forms.BooleanField(label="Could be pregnant", required=False)
+    contrast_allergy = forms.BooleanField(label="Allergic to contrast", required=False)
+
+    FLAGS = ("diabetic", "could_be_pregnant", "contrast_allergy")
+
+    def clean_birth_date(self) -> dt.date:
+        value: dt.date = self.cleaned_data["birth_date"]
+        if value > timezone.localdate():
+            raise ValidationError("A birth date cannot be in the future.")
+        if value.year < 1900:
+            raise ValidationError("Enter a birth date after 1900.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        channel = data.get("preferred_channel")
+        if channel == Patient.Channel.SMS and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "SMS reminders need a phone number.")
+        if (
+            channel == Patient.Channel.EMAIL
+            and not data.get("email")
+            and "email" not in self.errors
+        ):
+            self.add_error("email", "Email reminders need an email address.")
+        return data
+
+    def details(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("mrn", "first_name", "last_name", "birth_date")]
+
+    def contact(self) -> list[forms.BoundField]:
+        return [self["phone"], self["email"]]
+
+    def flags(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.FLAGS]
+
+
+@role_required(REGISTERING)
 def patient_new(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "scheduling/patients/list.html")
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        assert isinstance(user, AbstractBaseUser)  # role_required let only staff in
+        try:
+            patient = services.patient_create(acting_user=user, **form.cleaned_data)
+        except ValidationError as refusal:
+            # The service's own words (a duplicate MRN), beside the field they are about.
+            form.add_error(None, refusal)
+        else:
+            messages.success(request, f"{patient.full_name} is registered (MRN {patient.mrn}).")
+            return redirect("patient", pk=patient.pk)
+    return render_page(request, "scheduling/patients/new.html", {"form": form})
 
 
 @role_required(ALL_ROLES)
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_page(request, "scheduling/patients/list.html")
+    patient = get_object_or_404(Patient.objects.select_related("payer"), pk=pk)
+    return render_page(
+        request, "scheduling/patients/detail.html", {"record": patient_record(patient)}
+    )
 
 
 urlpatterns = [

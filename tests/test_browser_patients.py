@@ -1,0 +1,145 @@
+"""Real Chromium: a scheduler finds a patient, registers another (correcting a field the form
+refused), and reads a patient's one screen. Every page is checked with axe-core; screenshots
+go to /work/screens/patients-*.png when that folder exists (SCREENS_DIR to change it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from clinic.models import Patient
+from procedures import services as procedure_services
+from procedures.models import ProcedureType
+from scheduling import services
+from tests.browser import assert_accessible, sign_in
+from tests.factories import PatientFactory, drug, payer
+from tests.scheduling_helpers import local, make_small_clinic
+from tests.test_pages_patients import book, done_here
+
+pytest_plugins = ["tests.browser"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+NOW = local(2026, 11, 18, 7, 30)  # a Wednesday morning
+SCREENS = Path(os.environ.get("SCREENS_DIR", "/work/screens"))
+
+
+@pytest.fixture(autouse=True)
+def clinic_morning():
+    # The clock runs from a Wednesday morning, for the server thread too.
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def screenshot(page: Page, name: str) -> None:
+    if SCREENS.is_dir():
+        page.screenshot(path=str(SCREENS / f"patients-{name}.png"), full_page=True)
+
+
+def ann_with_history() -> Patient:
+    """A warfarin patient with a first block done here, an epidural elsewhere, a case ahead."""
+    clinic = make_small_clinic()
+    ann = PatientFactory(
+        mrn="A100",
+        first_name="Ann",
+        last_name="Lee",
+        birth_date=dt.date(1970, 3, 2),
+        phone="+12125550123",
+        payer=payer("medicare"),
+        contrast_allergy=True,
+    )
+    PatientFactory(mrn="B200", first_name="Carl", last_name="Leeds", payer=payer("bcbs"))
+    done_here(clinic, ann, local(2026, 11, 4, 9), 85)
+    procedure_services.history_add(
+        patient=ann,
+        procedure_type=ProcedureType.objects.get(code="ESI_TF"),
+        region="lumbar",
+        side="left",
+        performed_on=dt.date(2026, 7, 1),
+        relief_percent=70,
+        notes="Riverside Pain Center",
+        acting_user=None,
+    )
+    procedure_services.psych_evaluation_add(
+        patient=ann, performed_on=dt.date(2026, 9, 1), cleared=True, acting_user=None
+    )
+    services.medication_add(patient=ann, drug=drug("warfarin"), acting_user=None)
+    book(clinic, ann, local(2026, 11, 30, 10), procedure="ESI_TF", side="left")
+    return ann
+
+
+def test_a_scheduler_finds_a_patient_and_registers_another_after_fixing_the_phone(
+    live_server, page, make_staff
+):
+    make_staff("scheduler", "sam.scheduler")
+    ann = ann_with_history()
+
+    sign_in(page, live_server.url, "sam.scheduler")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
+    page.get_by_label("Find a patient").fill("lee")
+    page.get_by_role("button", name="Search").click()
+
+    results = page.get_by_role("table")
+    expect(results.get_by_role("rowheader")).to_have_text(["Lee, Ann", "Leeds, Carl"])
+    expect(results.get_by_role("row").nth(1)).to_contain_text("A100")
+    expect(results.get_by_role("row").nth(1)).to_contain_text("ESI_TF, Mon 30 Nov 2026, 10:00")
+    assert_accessible(page)
+    screenshot(page, "list")
+
+    page.get_by_role("link", name="Register a new patient").click()
+    page.get_by_label("MRN").fill("Z900")
+    page.get_by_label("First name").fill("Rosa")
+    page.get_by_label("Last name").fill("Okafor")
+    page.get_by_label("Birth date").fill("07/04/1962")
+    page.get_by_label("Phone").fill("555-01")
+    page.get_by_role("textbox", name="Email").fill("rosa@example.org")
+    page.get_by_label("SMS").check()
+    page.get_by_label("Payer").select_option(label="Medicare")
+    page.get_by_label("Diabetic").check()
+    page.get_by_role("button", name="Register patient").click()
+
+    phone = page.get_by_label("Phone")
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_phone_error")).to_have_text(
+        "Enter a valid phone number (e.g. (201) 555-0123) or a number with an international "
+        "call prefix."
+    )
+    expect(page.get_by_role("alert")).to_contain_text("The patient is not registered yet")
+    expect(page.get_by_label("Last name")).to_have_value("Okafor")  # nothing typed is lost
+    expect(page.get_by_label("Diabetic")).to_be_checked()
+    assert not Patient.objects.filter(mrn="Z900").exists()
+    assert_accessible(page)
+    screenshot(page, "new-with-errors")
+
+    phone.fill("(212) 555-0123")
+    page.get_by_role("button", name="Register patient").click()
+    page.wait_for_load_state()
+
+    rosa = Patient.objects.get(mrn="Z900")
+    assert urlsplit(page.url).path == f"/patients/{rosa.pk}/"
+    assert str(rosa.phone) == "+12125550123"
+    expect(page.get_by_role("status")).to_have_text("Rosa Okafor is registered (MRN Z900).")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rosa Okafor")
+    expect(page.get_by_text("(212) 555-0123")).to_be_visible()
+
+    page.goto(f"{live_server.url}/patients/{ann.pk}/")
+    expect(page.get_by_text("Lumbar right").first).to_be_visible()
+    pathways = page.locator("section", has=page.get_by_role("heading", name="Pathway status"))
+    expect(pathways).to_contain_text(
+        "Lumbar right: first block 85% on 4 Nov; next: second block, from today"
+    )
+    expect(page.get_by_text("Warfarin: stopped 5 days before")).to_be_visible()
+    expect(page.get_by_role("link", name="Book a case")).to_have_attribute(
+        "href", f"/book/?patient={ann.pk}"
+    )
+    assert_accessible(page)
+    screenshot(page, "detail")
