@@ -16,6 +16,9 @@ from clinic.roles import assign_role
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# Browser test modules load tests.browser as a plugin; its asserts should read as pytest's.
+pytest.register_assert_rewrite("tests.browser")
+
 # Property tests: a quick profile for every run, a thorough one on demand
 # (HYPOTHESIS_PROFILE=thorough make test-fast ARGS=tests/test_rules_properties.py).
 hypothesis_settings.register_profile("quick", max_examples=50, deadline=None)

@@ -1,16 +1,19 @@
-"""Real Chromium against a live server: signing in from the home page and today's cases."""
+"""Real Chromium against a live server: signing in lands on the role's page; the header, the
+sign-in page (with its error) and the 403 page are usable and accessible."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from playwright.sync_api import Page
 
+from tests.browser import assert_accessible, sign_in
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import make_small_clinic
-from tests.test_home_page import NOW, PASSWORD, book_today
+from tests.test_home_page import NOW, book_today
 
 pytest_plugins = ["tests.browser"]
 
@@ -21,6 +24,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
+SCREENS = Path("/work/screens")
+
 
 @pytest.fixture(autouse=True)
 def clinic_morning():
@@ -30,17 +35,39 @@ def clinic_morning():
         yield
 
 
-def sign_in_from_the_home_page(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/")
-    page.get_by_role("banner").get_by_role("link", name="Sign in").click()
-    assert urlsplit(page.url).path == "/login/"
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the page for people to look at, where the machine has the folder."""
+    if SCREENS.is_dir():
+        page.screenshot(path=str(SCREENS / f"desk-{name}.png"), full_page=True)
+
+
+def test_the_sign_in_page_and_its_error_are_accessible_and_keep_the_user_on_the_form(
+    live_server, page, make_staff
+):
+    make_staff("nurse", "nina.nurse")
+
+    page.goto(f"{live_server.url}/login/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    assert page.get_by_role("navigation").count() == 0
+    assert_accessible(page)
+    screenshot(page, "login")
+
+    page.get_by_label("Username").fill("nina.nurse")
+    page.get_by_label("Password").fill("not her password")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
 
+    assert urlsplit(page.url).path == "/login/"
+    assert "correct username and password" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Username").input_value() == "nina.nurse"
+    assert page.get_by_label("Password").input_value() == ""
+    assert_accessible(page)
+    screenshot(page, "login-error")
 
-def test_a_nurse_signs_in_from_the_home_page_and_sees_todays_case(live_server, page, make_staff):
+
+def test_a_nurse_signs_in_from_the_welcome_page_and_lands_on_her_station_then_signs_out(
+    live_server, page, make_staff
+):
     make_staff("nurse", "nina.nurse")
     clinic = make_small_clinic()
     book_today(clinic, PatientFactory(first_name="Alice", last_name="Moreno"), 9)
@@ -50,12 +77,24 @@ def test_a_nurse_signs_in_from_the_home_page_and_sees_todays_case(live_server, p
         lambda response: response.url.endswith(".css") and stylesheets.append(response.status),
     )
 
-    sign_in_from_the_home_page(page, live_server.url, "nina.nurse")
+    page.goto(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Riverside Pain Clinic"
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
+    page.get_by_label("Username").fill("nina.nurse")
+    page.get_by_label("Password").fill("pw-for-tests-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
 
-    assert urlsplit(page.url).path == "/"
-    assert page.get_by_role("banner").get_by_text("nina.nurse").is_visible()
-    assert page.get_by_role("banner").get_by_text("(Nurse)").is_visible()
-    assert page.get_by_role("heading", level=1).inner_text() == "Today, Wednesday 18 November 2026"
+    assert urlsplit(page.url).path == "/station/"
+    banner = page.get_by_role("banner")
+    assert banner.get_by_text("nina.nurse").is_visible()
+    assert banner.get_by_text("(Nurse)").is_visible()
+    assert banner.get_by_text("Today: Wednesday 18 November 2026").is_visible()
+    assert page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts() == [
+        "Station",
+        "Patients",
+        "Calendar",
+    ]
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Alice Moreno"))
     assert row.get_by_role("cell").all_inner_texts() == [
         "09:00–09:30",
@@ -65,24 +104,60 @@ def test_a_nurse_signs_in_from_the_home_page_and_sees_todays_case(live_server, p
         "Suite 1",
         "Scheduled",
     ]
-    assert page.get_by_role("link", name="API docs").is_visible()
-    assert page.get_by_role("link", name="Admin").count() == 0
     assert stylesheets and set(stylesheets) <= {200, 304}, stylesheets  # 304: cached
+    assert_accessible(page)
+    screenshot(page, "station")
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
 
+    assert urlsplit(page.url).path == "/login/"
+    assert page.get_by_text("nina.nurse").count() == 0
+    page.goto(f"{live_server.url}/station/")
+    assert urlsplit(page.url).path == "/login/"
+
+
+def test_a_nurse_who_opens_the_desk_is_told_in_words_and_offered_her_start_page(
+    live_server, page, make_staff
+):
+    make_staff("nurse", "nina.nurse")
+    sign_in(page, live_server.url, "nina.nurse")
+
+    response = page.goto(f"{live_server.url}/desk/")
+
+    assert response is not None and response.status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "This page is not open to your account"
+    )
+    assert "This page is for schedulers and managers." in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+    screenshot(page, "forbidden")
+    page.get_by_role("link", name="Go to your start page").click()
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path == "/station/"
+
+
+def test_an_account_without_a_role_signs_in_and_gets_a_clear_403_page(
+    live_server, page, make_staff
+):
+    make_staff(None, "no.role")
+
+    sign_in(page, live_server.url, "no.role")
+
     assert urlsplit(page.url).path == "/"
-    assert page.get_by_role("banner").get_by_role("link", name="Sign in").is_visible()
-    assert page.get_by_text("Alice Moreno").count() == 0
+    assert "has no clinic role yet" in page.get_by_role("main").inner_text()
+    assert page.get_by_role("navigation").count() == 0
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    assert_accessible(page)
 
 
-def test_a_manager_signs_in_on_the_same_page_and_goes_on_to_the_admin(
+def test_a_manager_signs_in_lands_on_the_desk_and_goes_on_to_the_admin(
     live_server, page, make_staff
 ):
     make_staff("manager", "maria.manager")
 
-    sign_in_from_the_home_page(page, live_server.url, "maria.manager")
+    sign_in(page, live_server.url, "maria.manager")
+    assert urlsplit(page.url).path == "/desk/"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
     page.wait_for_load_state()
 

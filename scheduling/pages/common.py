@@ -89,10 +89,12 @@ def render_page(
 def forbidden(request: HttpRequest, allowed: Iterable[str]) -> HttpResponse:
     """A clear 403 page: who you are signed in as, and which roles this page is for."""
     names = [Role(role).label.lower() + "s" for role in Role.values if role in set(allowed)]
+    # "schedulers, nurses and managers"
+    who = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
     return render_page(
         request,
         "scheduling/account/forbidden.html",
-        {"allowed_roles": names, "home_url": home_url_for(roles_of(request.user))},
+        {"allowed_roles": who, "home_url": home_url_for(roles_of(request.user))},
         status=403,
     )
 
@@ -110,6 +112,8 @@ def role_required(allowed: Iterable[str]) -> Callable[[View], View]:
                 return forbidden(request, allowed_roles)
             return view(request, *args, **kwargs)
 
+        # Read by the test that walks every page URL and checks who may open it.
+        guarded.allowed_roles = allowed_roles  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate

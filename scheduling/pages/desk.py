@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 
 from clinic.permissions import SCHEDULING
+from scheduling import selectors
+from scheduling.models import Appointment
 from scheduling.pages.common import render_page, role_required
+
+
+@dataclass(frozen=True)
+class DeskDay:
+    date: dt.date
+    name: str
+    cases: list[Appointment]
 
 
 @role_required(SCHEDULING)
 def desk(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "scheduling/desk/desk.html")
+    today = timezone.localdate()
+    tomorrow = today + dt.timedelta(days=1)
+    by_day = selectors.cases_by_day(today, tomorrow)
+    attention = selectors.cases_needing_attention(today=today)
+    return render_page(
+        request,
+        "scheduling/desk/desk.html",
+        {
+            "days": [
+                DeskDay(date=today, name="Today", cases=by_day[today]),
+                DeskDay(date=tomorrow, name="Tomorrow", cases=by_day[tomorrow]),
+            ],
+            "attention": attention,
+            "attention_ids": {item.case.pk for item in attention},
+            "attention_days": selectors.ATTENTION_DAYS,
+            "attention_until": today + dt.timedelta(days=selectors.ATTENTION_DAYS),
+        },
+    )
 
 
 urlpatterns = [path("desk/", desk, name="desk")]
