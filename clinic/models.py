@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 
-from clinic.validators import validate_npi
+from clinic.validators import validate_birth_date, validate_npi
 
 
 class TimestampedModel(models.Model):
@@ -93,7 +94,7 @@ class Patient(TimestampedModel):
     mrn = models.CharField("MRN", max_length=40, unique=True)
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
-    birth_date = models.DateField()
+    birth_date = models.DateField(validators=[validate_birth_date])
     # Typed as people write them ("(212) 555-0123"), read in the clinic's country
     # (PHONENUMBER_DEFAULT_REGION), stored in E.164 ("+12125550123").
     phone = PhoneNumberField(blank=True)
@@ -114,6 +115,11 @@ class Patient(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name} ({self.mrn})"
+
+    def clean(self) -> None:
+        # Reminders go where the patient asked; an SMS patient must have a number to send to.
+        if self.preferred_channel == self.Channel.SMS and not self.phone:
+            raise ValidationError({"phone": "SMS reminders need a phone number."})
 
     @property
     def full_name(self) -> str:

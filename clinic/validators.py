@@ -1,10 +1,12 @@
-"""Field validators for identifiers that have a published check digit."""
+"""Field validators: identifiers with a published check digit, and dates a clinic could mean."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 # [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, full-width...), which
 # int() reads too, so such an NPI would pass its check digit. fullmatch, not ^...$: "$" also
@@ -33,3 +35,11 @@ def validate_npi(value: str) -> None:
         raise ValidationError("An NPI is exactly 10 digits.", code="invalid_npi")
     if not luhn_valid("80840" + value):
         raise ValidationError("This NPI's check digit is wrong.", code="invalid_npi")
+
+
+def validate_birth_date(value: dt.date) -> None:
+    """A birth date in the clinic's past, and after 1900 (older is a typing slip)."""
+    if value > timezone.localdate():
+        raise ValidationError("A birth date cannot be in the future.", code="future")
+    if value.year < 1900:
+        raise ValidationError("Enter a birth date after 1900.", code="too_early")

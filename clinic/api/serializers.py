@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
@@ -74,19 +72,11 @@ class PatientSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
-    def validate_birth_date(self, value: dt.date) -> dt.date:
-        if value > timezone.localdate():
-            raise serializers.ValidationError("A birth date cannot be in the future.")
-        if value.year < 1900:
-            raise serializers.ValidationError("Enter a birth date after 1900.")
-        return value
-
     def validate(self, attrs: dict) -> dict:
+        # "SMS needs a phone" is the model's own rule (Patient.clean, run by the service);
+        # asking for email reminders without an address is refused here, at the choice.
         channel = attrs.get("preferred_channel", getattr(self.instance, "preferred_channel", None))
-        phone = attrs.get("phone", getattr(self.instance, "phone", ""))
         email = attrs.get("email", getattr(self.instance, "email", ""))
-        if channel == Patient.Channel.SMS and not phone:
-            raise serializers.ValidationError({"phone": ["SMS reminders need a phone number."]})
         if channel == Patient.Channel.EMAIL and "preferred_channel" in attrs and not email:
             raise serializers.ValidationError({"email": ["Email reminders need an email address."]})
         return attrs

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -14,13 +13,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
-from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from clinic import services
 from clinic.models import Patient, Payer
 from clinic.permissions import ALL_ROLES
+from clinic.validators import validate_birth_date
 from scheduling.pages.common import render_page, role_required
 from scheduling.patient_summary import (
     attach_next_cases,
@@ -71,6 +70,7 @@ class PatientForm(forms.Form):
     last_name = forms.CharField(label="Last name", max_length=80)
     birth_date = forms.DateField(
         label="Birth date",
+        validators=[validate_birth_date],
         input_formats=DATE_FORMATS,
         help_text="MM/DD/YYYY, e.g. 03/02/1970.",
         widget=forms.DateInput(format="%m/%d/%Y", attrs={"autocomplete": "off"}),
@@ -104,19 +104,10 @@ class PatientForm(forms.Form):
 
     FLAGS = ("diabetic", "could_be_pregnant", "contrast_allergy")
 
-    def clean_birth_date(self) -> dt.date:
-        value: dt.date = self.cleaned_data["birth_date"]
-        if value > timezone.localdate():
-            raise ValidationError("A birth date cannot be in the future.")
-        if value.year < 1900:
-            raise ValidationError("Enter a birth date after 1900.")
-        return value
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         channel = data.get("preferred_channel")
-        if channel == Patient.Channel.SMS and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", "SMS reminders need a phone number.")
+        # "SMS needs a phone" is the model's rule: the service refuses it, beside the field.
         if (
             channel == Patient.Channel.EMAIL
             and not data.get("email")
