@@ -63,6 +63,8 @@ class PatientRules:
     patient_id: int = 0
     # Hold instructions by bleeding risk, read on first use (the drugs do not change here).
     _holds: dict[str, tuple[HoldInstruction, ...]] = field(default_factory=dict)
+    # Bleeding risk by (procedure, region): a slot search judges dozens of dates of one case.
+    _risks: dict[tuple[int, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, patient: Patient, exclude_appointment_id: int | None = None) -> PatientRules:
@@ -78,7 +80,10 @@ class PatientRules:
         return cls(facts, rule_set, timezone.localdate(), patient.pk)
 
     def holds(self, procedure_type: ProcedureType, region: str) -> tuple[HoldInstruction, ...]:
-        risk = procedure_selectors.bleeding_risk(procedure_type, region)
+        key = (procedure_type.pk, region)
+        if key not in self._risks:
+            self._risks[key] = procedure_selectors.bleeding_risk(procedure_type, region)
+        risk = self._risks[key]
         if risk not in self._holds:
             self._holds[risk] = tuple(procedure_selectors.hold_instructions(self.patient_id, risk))
         return self._holds[risk]

@@ -53,6 +53,9 @@ class SlotQuery:
     side: str | None = None
     provider: Provider | None = None
     room: Room | None = None
+    # The case being moved: it neither counts against itself in the rules nor keeps its own
+    # time busy, as in the reschedule service.
+    exclude_appointment_id: int | None = None
 
 
 def grid() -> dt.timedelta:
@@ -80,7 +83,14 @@ def candidate_rooms(procedure_type: ProcedureType, room: Room | None) -> list[Ro
     return sorted(rooms, key=lambda r: (r.fluoroscopy, r.name, r.pk))
 
 
-def find_slots(query: SlotQuery, *, date_allowed: DateFilter | None = None) -> list[Slot]:
+def find_slots(
+    query: SlotQuery,
+    *,
+    date_allowed: DateFilter | None = None,
+    rules: PatientRules | None = None,
+) -> list[Slot]:
+    """The first `query.limit` free slots. `rules`: the patient's, when the caller has already
+    read them (loaded with the same `exclude_appointment_id`) to show the decision."""
     procedure = query.procedure_type
     duration = dt.timedelta(minutes=procedure.duration_minutes)
     begin = ceil_to_grid(max(query.after, timezone.now()))
@@ -92,7 +102,8 @@ def find_slots(query: SlotQuery, *, date_allowed: DateFilter | None = None) -> l
     if query.patient is not None and query.region and query.side:
         # Only dates booking would accept for this patient: start where the rules first
         # allow the case, and skip any later date a rule forbids.
-        rules = PatientRules.load(query.patient)
+        if rules is None:
+            rules = PatientRules.load(query.patient, query.exclude_appointment_id)
         first_decision = rules.decide(procedure, query.region, query.side, local_date(begin))
         if not first_decision.allowed:
             if first_decision.eligible_from is None:
@@ -145,6 +156,7 @@ def find_slots(query: SlotQuery, *, date_allowed: DateFilter | None = None) -> l
             provider_ids=[p.pk for p in providers],
             room_ids=[r.pk for r in rooms],
             patient_id=query.patient.pk if query.patient else None,
+            exclude_appointment_id=query.exclude_appointment_id,
         )
         for day in batch:
             found.extend(search.day(day, busy, query.limit - len(found)))

@@ -198,6 +198,33 @@ def test_with_a_patient_slots_avoid_the_patients_other_case(clinic):
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_case_being_moved_neither_blocks_its_own_time_nor_counts_against_itself(clinic):
+    patient = PatientFactory()
+    case = book(clinic, patient, local(2026, 11, 19, 8, 0))
+    query = {
+        "procedure_type": clinic.procedure("MBB"),
+        "limit": 1,
+        "patient": patient,
+        "region": "lumbar",
+        "side": "right",
+        "provider": clinic.chen,
+        "room": clinic.suite1,
+    }
+    same_day = {**query, "after": local(2026, 11, 19, 8, 0)}
+    next_day = {**query, "after": local(2026, 11, 20, 8, 0)}
+
+    # Counted, the case keeps its own time (and the room's turnover) busy, and as a first
+    # block without relief it refuses any later block.
+    assert find_slots(SlotQuery(**same_day))[0].start == local(2026, 11, 19, 8, 45)
+    assert find_slots(SlotQuery(**next_day)) == []
+
+    moved_same_day = find_slots(SlotQuery(**same_day, exclude_appointment_id=case.pk))
+    moved_next_day = find_slots(SlotQuery(**next_day, exclude_appointment_id=case.pk))
+
+    assert moved_same_day[0].start == local(2026, 11, 19, 8, 0)
+    assert moved_next_day[0].start == local(2026, 11, 20, 8, 0)
+
+
 def test_a_room_closure_removes_its_hours(clinic):
     RoomClosure.objects.create(
         room=clinic.exam, starts_at=local(2026, 11, 19, 0), ends_at=local(2026, 11, 19, 12)
