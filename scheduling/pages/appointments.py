@@ -1,4 +1,8 @@
-"""The case page: everything about one appointment, and the actions the user's role allows."""
+"""The case page, `/appointments/<id>/`: everything about one appointment, and the actions
+the user's role and the case's status allow. Its forms and actions live beside it
+(`case_*.py`): reschedule and cancel pages, and the nurse's check-in, completion, no-show
+and outcome.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,33 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from clinic.permissions import ALL_ROLES
-from scheduling.pages.common import render_page, role_required
+from scheduling.pages.case_actions import (
+    case_cancel,
+    case_check_in,
+    case_complete,
+    case_no_show,
+    case_outcome,
+)
+from scheduling.pages.case_page import load_case, render_case, render_not_found
+from scheduling.pages.case_reschedule import case_reschedule
+from scheduling.pages.common import role_required
 
 
 @role_required(ALL_ROLES)
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_page(request, "scheduling/appointments/detail.html")
+    case = load_case(pk)
+    if case is None:
+        return render_not_found(request, pk)
+    return render_case(request, case)
 
 
-urlpatterns = [path("appointments/<int:pk>/", appointment_detail, name="appointment")]
+# Page names start with `case-`: the API's `appointment-cancel` and the like are taken.
+urlpatterns = [
+    path("appointments/<int:pk>/", appointment_detail, name="appointment"),
+    path("appointments/<int:pk>/reschedule/", case_reschedule, name="case-reschedule"),
+    path("appointments/<int:pk>/cancel/", case_cancel, name="case-cancel"),
+    path("appointments/<int:pk>/check-in/", case_check_in, name="case-check-in"),
+    path("appointments/<int:pk>/complete/", case_complete, name="case-complete"),
+    path("appointments/<int:pk>/no-show/", case_no_show, name="case-no-show"),
+    path("appointments/<int:pk>/outcome/", case_outcome, name="case-outcome"),
+]
