@@ -9,6 +9,7 @@ silently in place: the case is flagged for the nurses and the scheduler.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -17,11 +18,18 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic import audit
+from clinic.models import Patient
 from clinic.users import as_user
 from procedures import selectors as procedure_selectors
 from procedures.checklists import CaseFacts, applies
-from procedures.holds import HoldInstruction, hold_dates
-from procedures.models import ChecklistCondition, ChecklistItemTemplate, ValueKind
+from procedures.holds import HoldDates, HoldInstruction, hold_dates
+from procedures.models import (
+    ChecklistCondition,
+    ChecklistItemTemplate,
+    PriorAuthorization,
+    ProcedureType,
+    ValueKind,
+)
 from scheduling.availability import clinic_zone, local_date
 from scheduling.models import (
     Appointment,
@@ -36,9 +44,55 @@ HOLD_KINDS = [ReminderKind.ANTICOAGULANT_STOP, ReminderKind.ANTICOAGULANT_RESTAR
 PRIOR_AUTH = "prior_auth"
 
 
+def case_hold_instructions(
+    *, patient_id: int, procedure_type: ProcedureType, region: str
+) -> list[HoldInstruction]:
+    """The holds the patient's current drugs need before this procedure at this region."""
+    risk = procedure_selectors.bleeding_risk(procedure_type, region)
+    return procedure_selectors.hold_instructions(patient_id, risk)
+
+
 def hold_instructions_for(appointment: Appointment) -> list[HoldInstruction]:
-    risk = procedure_selectors.bleeding_risk(appointment.procedure_type, appointment.region)
-    return procedure_selectors.hold_instructions(appointment.patient_id, risk)
+    return case_hold_instructions(
+        patient_id=appointment.patient_id,
+        procedure_type=appointment.procedure_type,
+        region=appointment.region,
+    )
+
+
+@dataclass(frozen=True)
+class PlannedHold:
+    """One drug's hold for a case at a given time: what the hold table says, and its dates."""
+
+    instruction: HoldInstruction
+    dates: HoldDates
+
+    def missed(self, now: dt.datetime) -> bool:
+        return self.dates.missed(now, clinic_zone())
+
+
+def plan_holds(
+    instructions: list[HoldInstruction], *, start: dt.datetime, end: dt.datetime
+) -> list[PlannedHold]:
+    """The dates each hold gives for a case from `start` to `end`. Booking stores these; the
+    booking preview shows them before anything is written, so both read them from here."""
+    zone = clinic_zone()
+    stop_clock = reminder_plan.clock_time(settings.REMINDER_HOLD_STOP_TIME)
+    notice = dt.timedelta(hours=settings.REMINDER_HOUR_HOLD_NOTICE_HOURS)
+    return [
+        PlannedHold(
+            hold,
+            hold_dates(
+                hold,
+                start=start,
+                end=end,
+                zone=zone,
+                stop_clock=stop_clock,
+                hour_hold_notice=notice,
+            ),
+        )
+        for hold in instructions
+    ]
 
 
 def refresh_holds(appointment: Appointment) -> list[HoldInstruction]:
@@ -46,17 +100,10 @@ def refresh_holds(appointment: Appointment) -> list[HoldInstruction]:
     instructions = hold_instructions_for(appointment)
     appointment.holds.all().delete()
     reminder_plan.cancel_pending(appointment, kinds=HOLD_KINDS)
-    zone, now = clinic_zone(), timezone.now()
+    now = timezone.now()
     missed = []
-    for hold in instructions:
-        dates = hold_dates(
-            hold,
-            start=appointment.start,
-            end=appointment.end,
-            zone=zone,
-            stop_clock=reminder_plan.clock_time(settings.REMINDER_HOLD_STOP_TIME),
-            hour_hold_notice=dt.timedelta(hours=settings.REMINDER_HOUR_HOLD_NOTICE_HOURS),
-        )
+    for planned in plan_holds(instructions, start=appointment.start, end=appointment.end):
+        hold, dates = planned.instruction, planned.dates
         AppointmentHold.objects.create(
             appointment=appointment,
             drug_id=procedure_selectors.drug_id(hold.drug),
@@ -77,7 +124,7 @@ def refresh_holds(appointment: Appointment) -> list[HoldInstruction]:
             ),
             "last_dose_at": dates.last_dose_at.isoformat() if dates.last_dose_at else None,
         }
-        if dates.missed(now, zone):
+        if planned.missed(now):
             missed.append(hold)
         else:
             reminder_plan.add_reminder(
@@ -105,20 +152,37 @@ def _flag(appointment: Appointment, missed: list[HoldInstruction]) -> None:
         appointment.save(update_fields=["attention", "attention_at", "updated_at"])
 
 
-def case_facts(appointment: Appointment, holds: list[HoldInstruction]) -> CaseFacts:
-    procedure, patient = appointment.procedure_type, appointment.patient
+def case_facts(
+    *,
+    patient: Patient,
+    procedure_type: ProcedureType,
+    sedation: bool,
+    holds: list[HoldInstruction],
+) -> CaseFacts:
+    """What decides a case's checklist, for a booked case or one about to be booked."""
     return CaseFacts(
-        procedure=procedure.code,
-        steroid=procedure.steroid,
-        fluoroscopy=procedure.requires_fluoroscopy,
-        contrast=procedure.uses_contrast,
-        sedation=appointment.sedation,
-        prior_auth_needed=procedure_selectors.prior_auth_needed(patient.payer_id, procedure),
+        procedure=procedure_type.code,
+        steroid=procedure_type.steroid,
+        fluoroscopy=procedure_type.requires_fluoroscopy,
+        contrast=procedure_type.uses_contrast,
+        sedation=sedation,
+        prior_auth_needed=procedure_selectors.prior_auth_needed(patient.payer_id, procedure_type),
         diabetic=patient.diabetic,
         could_be_pregnant=patient.could_be_pregnant,
         holds_any=bool(holds),
         inr_needed=any(h.inr_required for h in holds),
     )
+
+
+def checklist_templates_for(case: CaseFacts) -> list[ChecklistItemTemplate]:
+    """The active templates that apply to a case, in checklist order."""
+    return [
+        template
+        for template in procedure_selectors.checklist_templates()
+        if applies(
+            template.condition, frozenset(p.code for p in template.procedure_types.all()), case
+        )
+    ]
 
 
 def refresh_checklist(
@@ -129,12 +193,14 @@ def refresh_checklist(
     Values taken on the day (INR, glucose) reopen when the case moves to another day, and
     the prior authorization item follows the authorizations valid on the procedure date.
     """
-    case = case_facts(appointment, holds)
+    case = case_facts(
+        patient=appointment.patient,
+        procedure_type=appointment.procedure_type,
+        sedation=appointment.sedation,
+        holds=holds,
+    )
     existing = {item.code: item for item in appointment.checklist_items.all()}
-    for template in procedure_selectors.checklist_templates():
-        procedures = frozenset(p.code for p in template.procedure_types.all())
-        if not applies(template.condition, procedures, case):
-            continue
+    for template in checklist_templates_for(case):
         item = existing.pop(template.code, None)
         if item is None:
             item = ChecklistItem(appointment=appointment, code=template.code)
@@ -154,9 +220,20 @@ def _reopen(item: ChecklistItem) -> None:
     item.done, item.value, item.done_at, item.done_by = False, "", None, None
 
 
+def authorization_on_file(
+    *, patient_id: int, procedure_type_id: int, start: dt.datetime
+) -> PriorAuthorization | None:
+    """The approved authorization that covers a case's date: booking ticks the item with it."""
+    return procedure_selectors.covering_authorization(
+        patient_id, procedure_type_id, local_date(start)
+    )
+
+
 def _follow_authorization(appointment: Appointment, item: ChecklistItem) -> None:
-    authorization = procedure_selectors.covering_authorization(
-        appointment.patient_id, appointment.procedure_type_id, local_date(appointment.start)
+    authorization = authorization_on_file(
+        patient_id=appointment.patient_id,
+        procedure_type_id=appointment.procedure_type_id,
+        start=appointment.start,
     )
     if authorization is None:
         _reopen(item)

@@ -1,0 +1,136 @@
+"""What booking a case would create, computed without writing anything.
+
+The confirmation step shows the scheduler the hold plan and the checklist before they
+commit. Both come from the functions `workflow.refresh_case` runs inside the booking
+transaction (`case_hold_instructions`, `plan_holds`, `case_facts`, `checklist_templates_for`),
+so what the page promises is what the booking then writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from clinic.models import Patient, Provider, Room
+from procedures.models import ChecklistCondition, ProcedureType
+from scheduling.availability import local_date
+from scheduling.workflow import (
+    PlannedHold,
+    authorization_on_file,
+    case_facts,
+    case_hold_instructions,
+    checklist_templates_for,
+    plan_holds,
+)
+
+
+@dataclass(frozen=True)
+class CaseSpan:
+    """When a case starts and ends, and until when it keeps its room (turnover included)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    room_busy_until: dt.datetime
+
+
+def case_span(procedure_type: ProcedureType, room: Room, start: dt.datetime) -> CaseSpan:
+    # Durations are elapsed minutes: count them in UTC, whatever zone the start came in,
+    # as booking does.
+    start = start.astimezone(dt.UTC)
+    end = start + dt.timedelta(minutes=procedure_type.duration_minutes)
+    return CaseSpan(start, end, end + dt.timedelta(minutes=room.turnover_minutes))
+
+
+@dataclass(frozen=True)
+class ChecklistPreview:
+    code: str
+    label: str
+    required: bool
+    # Already satisfied at booking: a prior authorization on file that covers the date.
+    done: bool = False
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class BookingPreview:
+    patient: Patient
+    procedure_type: ProcedureType
+    region: str
+    side: str
+    provider: Provider
+    room: Room
+    sedation: bool
+    span: CaseSpan
+    holds: tuple[PlannedHold, ...]
+    checklist: tuple[ChecklistPreview, ...]
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.span.start
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.span.end
+
+    @property
+    def day(self) -> dt.date:
+        return local_date(self.span.start)
+
+    @property
+    def inr_on_the_day(self) -> bool:
+        return any(h.instruction.inr_required for h in self.holds)
+
+    @property
+    def missed_holds(self) -> tuple[PlannedHold, ...]:
+        """Holds whose last dose has already passed: booking would flag the case."""
+        now = timezone.now()
+        return tuple(h for h in self.holds if h.missed(now))
+
+
+def preview_booking(
+    *,
+    patient: Patient,
+    procedure_type: ProcedureType,
+    region: str,
+    side: str,
+    provider: Provider,
+    room: Room,
+    start: dt.datetime,
+    sedation: bool | None = None,
+) -> BookingPreview:
+    """The holds and checklist `appointment_book` would create for this case. Reads only."""
+    sedation = procedure_type.sedation if sedation is None else sedation
+    span = case_span(procedure_type, room, start)
+    instructions = case_hold_instructions(
+        patient_id=patient.pk, procedure_type=procedure_type, region=region
+    )
+    holds = plan_holds(instructions, start=span.start, end=span.end)
+    case = case_facts(
+        patient=patient, procedure_type=procedure_type, sedation=sedation, holds=instructions
+    )
+    checklist = []
+    for template in checklist_templates_for(case):
+        done, value = False, ""
+        if template.condition == ChecklistCondition.PRIOR_AUTH:
+            authorization = authorization_on_file(
+                patient_id=patient.pk, procedure_type_id=procedure_type.pk, start=span.start
+            )
+            if authorization is not None:
+                done, value = True, authorization.number
+        checklist.append(
+            ChecklistPreview(template.code, template.label, template.required, done, value)
+        )
+    return BookingPreview(
+        patient=patient,
+        procedure_type=procedure_type,
+        region=region,
+        side=side,
+        provider=provider,
+        room=room,
+        sedation=sedation,
+        span=span,
+        holds=tuple(holds),
+        checklist=tuple(checklist),
+    )
