@@ -82,6 +82,22 @@ def room_suits(room: Room, procedure_type: ProcedureType) -> bool:
     return room.fluoroscopy or not procedure_type.requires_fluoroscopy
 
 
+@dataclass(frozen=True)
+class CaseSpan:
+    """When a case starts and ends, and until when it keeps its room (turnover included)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    room_busy_until: dt.datetime
+
+
+def case_span(procedure_type: ProcedureType, room: Room, start: dt.datetime) -> CaseSpan:
+    # Durations are elapsed minutes: count them in UTC, whatever zone the start came in.
+    start = start.astimezone(UTC)
+    end = start + dt.timedelta(minutes=procedure_type.duration_minutes)
+    return CaseSpan(start, end, end + dt.timedelta(minutes=room.turnover_minutes))
+
+
 @dataclass
 class Calendar:
     """Opening hours, closures and working hours for a range of clinic dates."""
@@ -278,14 +294,34 @@ class BusyIndex:
         room_busy_until: dt.datetime,
     ) -> Clash | None:
         """The first resource already busy for this case, or None when all three are free."""
+        found = self.clashes(
+            provider_id=provider_id,
+            room_id=room_id,
+            start=start,
+            end=end,
+            room_busy_until=room_busy_until,
+        )
+        return found[0] if found else None
+
+    def clashes(
+        self,
+        *,
+        provider_id: int,
+        room_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        room_busy_until: dt.datetime,
+    ) -> list[Clash]:
+        """Every resource already busy for this case: patient, provider, room, in that order."""
         checks = (
             ("patient", self.patient, end),
             ("provider", self.providers.get(provider_id), end),
             ("room", self.rooms.get(room_id), room_busy_until),
         )
+        found = []
         for resource, timeline, until in checks:
             if timeline is not None:
                 busy = timeline.overlap(start, until)
                 if busy is not None:
-                    return Clash(resource, busy)
-        return None
+                    found.append(Clash(resource, busy))
+        return found

@@ -28,13 +28,12 @@ from scheduling.availability import (
     Calendar,
     Clash,
     Interval,
-    Timeline,
+    case_span,
     local_date,
     room_suits,
 )
 from scheduling.eligibility import PatientRules
 from scheduling.models import Appointment, RoomClosure
-from scheduling.preview import case_span
 
 PAST = "start_in_past"
 CLINIC_CLOSED = "clinic_closed"
@@ -139,16 +138,6 @@ def _spans(intervals: Sequence[Interval]) -> str:
     return " and ".join(_span(i.start, i.end) for i in intervals)
 
 
-def _only(busy: BusyIndex, resource: str) -> BusyIndex:
-    """The busy index narrowed to one kind of resource, so `clash` reports it even when another
-    kind clashes too (`clash` answers with the first busy one only)."""
-    return BusyIndex(
-        providers=busy.providers if resource == "provider" else {},
-        rooms=busy.rooms if resource == "room" else {},
-        patient=busy.patient if resource == "patient" else Timeline(),
-    )
-
-
 @dataclass
 class _Asker:
     """One moment's questions, with the calendar, busy index and rules read once."""
@@ -166,7 +155,8 @@ class _Asker:
         return local_date(self.start)
 
     def clash(self, resource: str, *, provider_id: int, room: Room | None) -> Clash | None:
-        return _only(self.busy, resource).clash(
+        """The clash of one kind of resource, even when another kind clashes too."""
+        found = self.busy.clashes(
             provider_id=provider_id,
             room_id=room.pk if room else 0,
             start=self.start,
@@ -177,6 +167,7 @@ class _Asker:
                 else self.end
             ),
         )
+        return next((clash for clash in found if clash.resource == resource), None)
 
     def provider_reasons(self, provider: Provider) -> tuple[Reason, ...]:
         found = []

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinic.models import Patient, Provider, Room
 from procedures.models import ChecklistCondition, ProcedureType
-from scheduling.availability import local_date
+from scheduling.availability import CaseSpan, case_span, local_date
 from scheduling.workflow import (
     PlannedHold,
     authorization_on_file,
@@ -24,23 +24,6 @@ from scheduling.workflow import (
     checklist_templates_for,
     plan_holds,
 )
-
-
-@dataclass(frozen=True)
-class CaseSpan:
-    """When a case starts and ends, and until when it keeps its room (turnover included)."""
-
-    start: dt.datetime
-    end: dt.datetime
-    room_busy_until: dt.datetime
-
-
-def case_span(procedure_type: ProcedureType, room: Room, start: dt.datetime) -> CaseSpan:
-    # Durations are elapsed minutes: count them in UTC, whatever zone the start came in,
-    # as booking does.
-    start = start.astimezone(dt.UTC)
-    end = start + dt.timedelta(minutes=procedure_type.duration_minutes)
-    return CaseSpan(start, end, end + dt.timedelta(minutes=room.turnover_minutes))
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,7 @@ def test_every_reason_is_listed_not_only_the_first(busy_day):
     assert [(r.code, r.text) for r in found.reasons] == [
         (
             "anticoagulant_hold_too_short",
-            "Warfarin is held 5 days before a intermediate-risk procedure: the last dose would "
+            "Warfarin is held 5 days before an intermediate-risk procedure: the last dose would "
             "have been on 2026-10-29, which has passed. The earliest date is 2026-11-10.",
         ),
         (

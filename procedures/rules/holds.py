@@ -26,10 +26,11 @@ class AnticoagulantHoldRule:
             last_dose = request.on - dt.timedelta(days=hold.hold_days + 1)
             if last_dose < today:
                 cure = eligible_from(hold.hold_days, today)
+                article = "an" if hold.bleeding_risk[:1] in "aeiou" else "a"
                 found.append(
                     Violation(
                         ANTICOAGULANT_HOLD_TOO_SHORT,
-                        f"{hold.drug_name} is held {hold.hold_days} days before a "
+                        f"{hold.drug_name} is held {hold.hold_days} days before {article} "
                         f"{hold.bleeding_risk}-risk procedure: the last dose would have been on "
                         f"{last_dose.isoformat()}, which has passed. The earliest date is "
                         f"{cure.isoformat()}.",

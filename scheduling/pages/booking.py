@@ -158,7 +158,8 @@ def _results(patient: Patient, form: SearchForm) -> dict[str, Any]:
                 side=case.side,
                 provider=case.provider,
                 room=case.room,
-            )
+            ),
+            rules=rules,
         )
     except DomainError as refusal:  # a room chosen that cannot host the procedure
         form.add_error("room", refusal.detail)

@@ -22,7 +22,7 @@ from clinic.services import lock_patient
 from clinic.users import as_user
 from procedures.models import ProcedureType
 from scheduling import workflow
-from scheduling.availability import BusyIndex, Calendar, local_date, room_suits
+from scheduling.availability import BusyIndex, Calendar, case_span, local_date, room_suits
 from scheduling.eligibility import require_eligible
 from scheduling.errors import OutsideHours, RoomUnsuitable, SlotUnavailable, StartInPast
 from scheduling.models import Appointment
@@ -65,10 +65,8 @@ def check_place(
             if room.active
             else f"{room.name} is not in use."
         )
-    # Durations are elapsed minutes: count them in UTC, whatever zone the start came in.
-    start = start.astimezone(dt.UTC)
-    end = start + dt.timedelta(minutes=procedure_type.duration_minutes)
-    room_busy_until = end + dt.timedelta(minutes=room.turnover_minutes)
+    span = case_span(procedure_type, room, start)
+    start, end, room_busy_until = span.start, span.end, span.room_busy_until
 
     day = local_date(start)
     calendar = Calendar.load(first=day, last=day, provider_ids=[provider.pk], room_ids=[room.pk])
