@@ -1,17 +1,159 @@
-"""The schedule as a grid: a column per provider or room, a day or a week."""
+"""The schedule as a grid: a column per provider or room, a day or a week.
+
+Everything the page shows is in its URL (`?date=&view=day|week&by=provider|room`, and
+`cancelled=1` to show cancelled and no-show cases), so any view can be bookmarked or sent.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
 
-from clinic.permissions import ALL_ROLES
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from clinic.permissions import ALL_ROLES, SCHEDULING
+from clinic.roles import roles_of
+from scheduling.calendar_grid import By, Grid, build_grid
 from scheduling.pages.common import render_page, role_required
+
+DAY, WEEK = "day", "week"
+
+
+# Dates the calendar goes to: far enough for any clinic's records, and a week (and its
+# previous and next links) away from the limits of Python's dates.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+class CalendarQuery(forms.Form):
+    date = forms.DateField(required=False)
+    view = forms.ChoiceField(choices=[(DAY, "Day"), (WEEK, "Week")], required=False)
+    by = forms.ChoiceField(choices=[(b.value, b.value) for b in By], required=False)
+    cancelled = forms.BooleanField(required=False)
+
+    def clean_date(self) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get("date")
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise forms.ValidationError(
+                f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}.", code="out_of_range"
+            )
+        return day
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the calendar shows: one date's day or week, by provider or by room."""
+
+    day: dt.date
+    view: str = DAY
+    by: By = By.ROOM
+    cancelled: bool = False
+
+    @property
+    def first(self) -> dt.date:
+        return self.day - dt.timedelta(days=self.day.weekday()) if self.view == WEEK else self.day
+
+    @property
+    def last(self) -> dt.date:
+        return self.first + dt.timedelta(days=6) if self.view == WEEK else self.day
+
+    def url(self, **changes: Any) -> str:
+        shown = replace(self, **changes)
+        query = {"date": shown.day.isoformat(), "view": shown.view, "by": shown.by.value}
+        if shown.cancelled:
+            query["cancelled"] = "1"
+        return f"{reverse('calendar')}?{urlencode(query)}"
+
+
+def read_query(query: CalendarQuery, today: dt.date) -> Shown:
+    """The form's values, each one that is missing or wrong replaced by its default."""
+    query.is_valid()
+    data = getattr(query, "cleaned_data", {})
+    return Shown(
+        day=data.get("date") or today,
+        view=data.get("view") or DAY,
+        by=By(data.get("by") or By.ROOM),
+        cancelled=bool(data.get("cancelled")),
+    )
+
+
+def navigation(shown: Shown, today: dt.date) -> dict[str, Any]:
+    step = dt.timedelta(days=7 if shown.view == WEEK else 1)
+    unit = "week" if shown.view == WEEK else "day"
+    return {
+        "previous": {"url": shown.url(day=shown.day - step), "label": f"Previous {unit}"},
+        "today": {"url": shown.url(day=today), "label": "Today" if unit == "day" else "This week"},
+        "next": {"url": shown.url(day=shown.day + step), "label": f"Next {unit}"},
+        "views": [
+            {"url": shown.url(view=view), "label": label, "current": shown.view == view}
+            for view, label in ((DAY, "Day"), (WEEK, "Week"))
+        ],
+        "by": [
+            {"url": shown.url(by=by), "label": label, "current": shown.by is by}
+            for by, label in ((By.ROOM, "By room"), (By.PROVIDER, "By provider"))
+        ],
+        "cancelled": {
+            "url": shown.url(cancelled=not shown.cancelled),
+            "label": (
+                "Hide cancelled and no-show cases"
+                if shown.cancelled
+                else "Show cancelled and no-show cases"
+            ),
+        },
+    }
+
+
+def _title(shown: Shown) -> str:
+    if shown.view == DAY:
+        return f"{shown.day:%A} {shown.day.day} {shown.day:%B %Y}"
+    first, last = shown.first, shown.last
+    if first.month == last.month:
+        return f"Week of {first.day}–{last.day} {last:%B %Y}"
+    if first.year == last.year:
+        return f"Week of {first.day} {first:%B} – {last.day} {last:%B %Y}"
+    return f"Week of {first.day} {first:%B %Y} – {last.day} {last:%B %Y}"
 
 
 @role_required(ALL_ROLES)
+@require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "scheduling/calendar/calendar.html")
+    today = timezone.localdate()
+    query = CalendarQuery(request.GET)
+    shown = read_query(query, today)
+    # Free gaps link to booking only for those who may book (base.html has `can_schedule`).
+    can_schedule = bool(roles_of(request.user) & SCHEDULING)
+    grid: Grid = build_grid(
+        first=shown.first,
+        last=shown.last,
+        by=shown.by,
+        now=timezone.now(),
+        include_inactive=shown.cancelled,
+        book_links=can_schedule,
+        # Week view: Monday to Friday, and a weekend day only when the clinic opens or a
+        # case is booked on it.
+        skip_closed_weekends=shown.view == WEEK,
+    )
+    for row in grid.resources:
+        for lane in row.lanes:
+            lane.link = shown.url(day=lane.day, view=DAY)
+    return render_page(
+        request,
+        "scheduling/calendar/calendar.html",
+        {
+            "grid": grid,
+            "shown": shown,
+            "query": query,
+            "title": _title(shown),
+            "nav": navigation(shown, today),
+            "is_week": shown.view == WEEK,
+            "by_room": shown.by is By.ROOM,
+        },
+    )
 
 
 urlpatterns = [path("calendar/", calendar, name="calendar")]
