@@ -44,17 +44,18 @@ def setup_django() -> None:
     django.setup()
 
 
-def ensure_database() -> None:
+def ensure_database(url: str = BENCH_DB) -> None:
     import psycopg
 
-    base, name = BENCH_DB.rsplit("/", 1)
+    base, name = url.rsplit("/", 1)
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def build_data() -> None:
+def build_data(total: int = TOTAL, days_each_side: int = 365) -> None:
+    """Fill the database with `total` appointments (rebuilt only when the count differs)."""
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -64,10 +65,11 @@ def build_data() -> None:
     from scheduling.models import Appointment, Status, WorkingHours
 
     call_command("migrate", verbosity=0)
-    if Appointment.objects.count() == TOTAL:
-        print(f"reusing {TOTAL:,} appointments in {BENCH_DB.rsplit('/', 1)[1]}")
+    database = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
+    if Appointment.objects.count() == total:
+        print(f"reusing {total:,} appointments in {database}")
         return
-    print(f"building {TOTAL:,} appointments (once)...", flush=True)
+    print(f"building {total:,} appointments in {database} (once)...", flush=True)
     Appointment.objects.all().delete()
     Patient.objects.all().delete()
     Provider.objects.all().delete()
@@ -99,7 +101,7 @@ def build_data() -> None:
     rng = random.Random(7)
     rows: list[Appointment] = []
     patient_cursor = 0
-    for offset in range(-365, 366):
+    for offset in range(-days_each_side, days_each_side + 1):
         day = today + dt.timedelta(days=offset)
         if day.weekday() >= 5:
             continue
@@ -125,8 +127,9 @@ def build_data() -> None:
                         status=Status.COMPLETED if offset < 0 else Status.SCHEDULED,
                     )
                 )
+    rows = rows[:total]
     active = len(rows)
-    while len(rows) < TOTAL:
+    while len(rows) < total:
         template = rows[rng.randrange(active)]
         rows.append(
             Appointment(
@@ -144,7 +147,7 @@ def build_data() -> None:
             )
         )
     Appointment.objects.bulk_create(rows, batch_size=5000)
-    print(f"  {active:,} active and {TOTAL - active:,} cancelled appointments", flush=True)
+    print(f"  {active:,} active and {total - active:,} cancelled appointments", flush=True)
 
 
 def bench_slot_search() -> dict[str, float]:

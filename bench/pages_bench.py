@@ -1,0 +1,165 @@
+"""Server time, queries and memory of the scheduler's busiest pages, at two table sizes.
+
+The patient page, the booking page's slot results and the calendar day by room are rendered
+in-process (Django's test client, DEBUG off, no network), each 30 times after two warm-up
+runs, on the benchmark database (200,000 appointments, built by scheduling_bench.py) and on
+a small one (about 1,000 appointments). The query count of a page must be the same on both:
+a count that grows with the table is a query per row somewhere.
+
+Each database is measured in a process of its own (settings are read once per process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RUNS = int(os.environ.get("BENCH_PAGE_RUNS", "30"))
+SMALL_DB = os.environ.get(
+    "BENCH_SMALL_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/painclinic_bench_small"
+)
+SIZES = {"small": 1_000, "large": 200_000}
+AIM_MS = 150
+
+
+def _configure(database_url: str) -> None:
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "x" * 60,
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "false",
+            "LOG_LEVEL": "ERROR",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(HERE))
+    import django
+
+    django.setup()
+
+
+def _pages() -> dict[str, str]:
+    """The URLs to measure, on data both databases have: a busy patient, tomorrow's rooms."""
+    import datetime as dt
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from clinic.models import Patient
+
+    patient = (
+        Patient.objects.filter(mrn__startswith="B")
+        .annotate(cases=Count("appointments"))
+        .order_by("-cases", "pk")
+        .first()
+    )
+    assert patient is not None, "the benchmark database has no patients"
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return {
+        "patient page": f"/patients/{patient.pk}/",
+        "booking slot results": (
+            f"/book/?patient={patient.pk}&procedure_type=TPI&region=cervical&side=left"
+            f"&from={day.isoformat()}"
+        ),
+        "calendar day by room": f"/calendar/?date={day.isoformat()}&view=day&by=room",
+    }
+
+
+def measure(database_url: str, total: int) -> dict[str, dict[str, float]]:
+    """Build (once) and measure one database; returns figures per page."""
+    import scheduling_bench
+
+    scheduling_bench.ensure_database(database_url)
+    _configure(database_url)
+    # About 1,000 appointments: a week either side of today, every room full.
+    scheduling_bench.build_data(total=total, days_each_side=365 if total > 50_000 else 7)
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from clinic.roles import assign_role
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-pages")
+    assign_role(user, "scheduler")
+    client = Client()
+    client.force_login(user)
+    figures: dict[str, dict[str, float]] = {}
+    for name, url in _pages().items():
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200, f"{url} answered {response.status_code}"
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        timings = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        tracemalloc.start()
+        client.get(url)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        figures[name] = {
+            "median_ms": statistics.median(timings),
+            "p95_ms": sorted(timings)[max(0, int(len(timings) * 0.95) - 1)],
+            "queries": len(queries.captured_queries),
+            "peak_kib": peak / 1024,
+        }
+    connection.close()
+    return figures
+
+
+def main() -> int:
+    if len(sys.argv) == 3:  # a child: measure one database, print JSON
+        print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))
+        return 0
+    from scheduling_bench import BENCH_DB
+
+    results = {}
+    for label, url in (("small", SMALL_DB), ("large", BENCH_DB)):
+        child = subprocess.run(
+            [sys.executable, __file__, url, str(SIZES[label])],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        if child.returncode != 0:
+            print(child.stdout + child.stderr, file=sys.stderr)
+            return child.returncode
+        for line in child.stdout.splitlines()[:-1]:
+            print(line)
+        results[label] = json.loads(child.stdout.splitlines()[-1])
+    print(f"{'page':<24} {'appointments':>12} {'median':>9} {'p95':>9} {'queries':>8} {'peak':>10}")
+    for name in results["large"]:
+        for label in ("small", "large"):
+            f = results[label][name]
+            print(
+                f"{name:<24} {SIZES[label]:>12,} {f['median_ms']:>7.1f}ms {f['p95_ms']:>7.1f}ms "
+                f"{f['queries']:>8.0f} {f['peak_kib']:>7.0f}KiB"
+            )
+        same = results["small"][name]["queries"] == results["large"][name]["queries"]
+        met = results["large"][name]["median_ms"] < AIM_MS
+        print(
+            f"  {name}: median {'under' if met else 'OVER'} {AIM_MS} ms at 200,000; "
+            f"query count {'the same' if same else 'DIFFERS'} at 1,000 and 200,000"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
