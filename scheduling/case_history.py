@@ -229,6 +229,10 @@ WORDING: dict[str, Callable[[AuditEvent, _Names, str, dict], str | None]] = {
     "appointment.no_show": _status("Marked as a no-show"),
     "appointment.outcome": _outcome,
     "checklist.tick": _tick,
+    # Demo data written as if it had happened (scheduling/demo/past.py).
+    "appointment.demo_history": lambda event, names, by, places: (
+        f"Entered with the demo data on {moment(event.at)}, as the services would have left it"
+    ),
 }
 
 

@@ -140,10 +140,10 @@ def refresh_holds(appointment: Appointment) -> list[HoldInstruction]:
 def _flag(appointment: Appointment, missed: list[HoldInstruction]) -> None:
     attention = ""
     if missed:
-        names = ", ".join(h.drug_name for h in missed)
+        names = " and ".join(f"{h.drug_name} ({h.hold_days} days)" for h in missed)
         attention = (
-            f"Hold cannot be met: {names} needed to stop before "
-            f"{local_date(appointment.start).isoformat()} and the last dose date has passed. "
+            f"Hold cannot be met: {names} had to stop before the case on "
+            f"{local_date(appointment.start):%a %d %b %Y}, and that last dose day has passed. "
             "Reschedule, or confirm a plan with the prescriber."
         )
     if attention != appointment.attention:

@@ -254,3 +254,16 @@ def test_names_are_read_with_one_query_per_kind_however_long_the_history(
         assert len(case_history(short)) == 1
     with django_assert_num_queries(4):
         assert len(case_history(long)) == 13
+
+
+def test_a_case_from_the_demo_data_says_so_in_words(clock, clinic, scheduler):
+    case = book(clinic, scheduler)
+    AuditEvent.objects.create(
+        action="appointment.demo_history",
+        object_type="scheduling.appointment",
+        object_id=str(case.pk),
+    )
+
+    assert texts(case)[-1] == (
+        "Entered with the demo data on Mon 16 Nov 10:02, as the services would have left it"
+    )

@@ -134,7 +134,10 @@ def test_a_hold_that_can_no_longer_be_met_is_flagged_for_attention(clinic, pages
 
     page = text(pages_as("scheduler").get(url(case)))
 
-    assert "Needs attention: Hold cannot be met: Warfarin needed to stop before 2026-11-19" in page
+    assert (
+        "Needs attention: Hold cannot be met: Warfarin (5 days) had to stop before the case on Thu 19 Nov 2026"
+        in page
+    )
 
 
 def test_each_checklist_item_says_who_ticked_it_and_when(clinic, pages_as, make_staff):

@@ -246,7 +246,9 @@ def test_a_hold_that_can_no_longer_be_met_is_listed_with_its_reason_and_a_resche
     assert row[0] == "Fri 20 Nov, 09:00"
     assert row[1] == "Hana Ito"
     assert row[2].startswith("Interlaminar epidural steroid injection")
-    assert row[3].startswith("Hold cannot be met: Clopidogrel needed to stop before 2026-11-20")
+    assert row[3].startswith(
+        "Hold cannot be met: Clopidogrel (7 days) had to stop before the case on Fri 20 Nov 2026"
+    )
     assert row[4] == "Reschedule Open case"
     assert f'href="/appointments/{case.pk}/reschedule/">Reschedule' in attention
     assert f'href="/appointments/{case.pk}/">Open case' in attention
