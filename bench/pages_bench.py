@@ -88,12 +88,15 @@ def measure(database_url: str, total: int) -> dict[str, dict[str, float]]:
     scheduling_bench.build_data(total=total, days_each_side=365 if total > 50_000 else 7)
 
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from clinic.roles import assign_role
 
+    # DEBUG is off, as in production: pages link their styles through the static manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     user, _ = get_user_model().objects.get_or_create(username="bench-pages")
     assign_role(user, "scheduler")
     client = Client()

@@ -2,18 +2,23 @@
 
 Load with `pytest_plugins = ["tests.browser"]` in a browser test module. Playwright never
 downloads a browser here; `make setup` installs Debian's `chromium` when it is missing.
+
+Screenshots are kept only where SCREENS_DIR names a folder (`SCREENS_DIR=/work/screens`):
+a run without it, as in CI, writes no files.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.db import connections
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, FloatRect, Locator, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -28,6 +33,7 @@ LAUNCH_ARGS = [
 ]
 # Long enough for a cold page on a slow CI machine, short enough that a broken page fails.
 TIMEOUT_MS = 15_000
+VIEWPORT = {"width": 1366, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -80,14 +86,15 @@ PASSWORD = "pw-for-tests-1"  # the password tests/conftest.py's make_staff gives
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page in its own context: no cookies or storage shared between tests.
-
-    The page fails its test if the Content-Security-Policy blocked anything: a script or a
-    style the policy refuses is a page that works differently for users than in review.
+@contextmanager
+def watched_page(browser: Browser, **context_options: Any) -> Iterator[Page]:
+    """A fresh page in a context of its own (1366x900 unless told), watched for the
+    Content-Security-Policy: on leaving, the context closes and the test fails if the policy
+    blocked anything, for a script or a style the policy refuses is a page that works
+    differently for users than in review. `context_options` go to `browser.new_context`
+    (e.g. `java_script_enabled=False`). Use it for a second person in the same test.
     """
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context = browser.new_context(**{"viewport": VIEWPORT, **context_options})
     context.set_default_timeout(TIMEOUT_MS)
     opened = context.new_page()
     blocked: list[str] = []
@@ -97,9 +104,37 @@ def page(browser: Browser) -> Iterator[Page]:
             blocked.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    yield opened
-    context.close()
+    try:
+        yield opened
+    finally:
+        context.close()
     assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh watched page (`watched_page`): no cookies or storage shared between tests."""
+    with watched_page(browser) as opened:
+        yield opened
+
+
+def screenshot(
+    target: Page | Locator, name: str, *, full_page: bool = True, clip: FloatRect | None = None
+) -> None:
+    """Keep a picture for people to look at, as `$SCREENS_DIR/<name>.png`; nothing without
+    SCREENS_DIR. A page is taken whole unless `full_page=False` or a `clip` is given; a
+    locator, just that element."""
+    folder = os.environ.get("SCREENS_DIR")
+    if not folder:
+        return
+    path = Path(folder) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(target, Locator):
+        target.screenshot(path=str(path))
+    elif clip is not None:
+        target.screenshot(path=str(path), clip=clip)
+    else:
+        target.screenshot(path=str(path), full_page=full_page)
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:

@@ -1,11 +1,13 @@
-"""Fixtures shared by the whole suite: staff per role, API clients, and the real services."""
+"""Fixtures shared by the whole suite: the clock, the small clinic, staff per role, API
+clients, and the real services."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
@@ -13,17 +15,27 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clinic.roles import assign_role
+from tests.scheduling_helpers import SmallClinic, make_small_clinic
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-# Browser test modules load tests.browser as a plugin; its asserts should read as pytest's.
-pytest.register_assert_rewrite("tests.browser")
+# Browser test modules load tests.browser as a plugin; its asserts, and those of the page
+# helpers, should read as pytest's.
+pytest.register_assert_rewrite("tests.browser", "tests.pages_helpers")
 
 # Property tests: a quick profile for every run, a thorough one on demand
 # (HYPOTHESIS_PROFILE=thorough make test-fast ARGS=tests/test_rules_properties.py).
 hypothesis_settings.register_profile("quick", max_examples=50, deadline=None)
 hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "clock_at(moment, tick=False): the test runs with the clock stopped at this moment "
+        "(or running from it with tick=True); the `clock` fixture moves it",
+    )
 
 
 def require_service(name: str, error: str | None) -> None:
@@ -50,6 +62,28 @@ def in_memory_broker() -> None:
 def fast_password_hashing(settings: object) -> None:
     # The production hasher costs ~0.3 s a password by design; tests make hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
+    """The clock of a test marked `clock_at(moment)` (on the test or its module).
+
+    Stopped at that moment unless the mark says `tick=True`; time_machine moves the clock of
+    every thread, the live server's too. A test that moves the clock takes this fixture and
+    calls `clock.move_to(...)`. A test without the mark runs on real time (and gets None).
+    """
+    marker = request.node.get_closest_marker("clock_at")
+    if marker is None:
+        yield None
+        return
+    with time_machine.travel(*marker.args, **{"tick": False, **marker.kwargs}) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def clinic(db: None) -> SmallClinic:
+    """Dr. Chen and Dr. Ortiz (weekdays 08:00-17:00), Suites 1 and 2 and an exam room."""
+    return make_small_clinic()
 
 
 @pytest.fixture

@@ -17,33 +17,9 @@ from procedures.models import ProcedureHistory, ProcedureType, PsychEvaluation
 from scheduling import services
 from scheduling.models import Appointment, Reminder
 from scheduling.reminders import outbox
-from tests.scheduling_helpers import SmallClinic, local
+from tests.scheduling_helpers import SmallClinic, book_case, local
 
 KEYED_FILE_BACKEND = "scheduling.reminders.mail.KeyedFileBackend"
-
-
-def book_case(
-    clinic: SmallClinic,
-    patient: Any,
-    start: dt.datetime,
-    *,
-    code: str = "MBB",
-    region: str = "lumbar",
-    side: str = "right",
-    provider: Any = None,
-    room: Any = None,
-    acting_user: Any = None,
-) -> Appointment:
-    return services.appointment_book(
-        patient=patient,
-        procedure_type=ProcedureType.objects.get(code=code),
-        region=region,
-        side=side,
-        provider=provider or clinic.chen,
-        room=room or clinic.suite1,
-        start=start,
-        acting_user=acting_user,
-    )
 
 
 def work_through(appointment: Appointment, traveller: Any, *, at: dt.datetime) -> Appointment:
@@ -82,7 +58,7 @@ def trial_done(clinic: SmallClinic, patient: Any, traveller: Any) -> None:
     back_to = dt.datetime.now(tz=dt.UTC)
     psych_clearance(patient)
     traveller.move_to(local(2026, 10, 30, 10, 0))
-    trial = book_case(clinic, patient, local(2026, 11, 2, 9, 0), code="SCS_TRIAL")
+    trial = book_case(clinic, patient=patient, start=local(2026, 11, 2, 9, 0), code="SCS_TRIAL")
     work_through(trial, traveller, at=local(2026, 11, 2, 10, 5))
     traveller.move_to(local(2026, 11, 10, 10, 0))
     services.appointment_record_outcome(appointment=trial, acting_user=None, relief_percent=60)

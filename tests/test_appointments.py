@@ -5,26 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 
 from clinic.models import AuditEvent
 from scheduling.models import Appointment, ProviderDayException, Status
 from tests.factories import PatientFactory, RoomFactory
-from tests.scheduling_helpers import booking_body, local, make_small_clinic
+from tests.scheduling_helpers import booking_body, local, post_booking
 
 NOW = local(2026, 11, 18, 10, 0)  # a Wednesday
 THURSDAY_9 = local(2026, 11, 19, 9, 0)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db):
-    return make_small_clinic()
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 @pytest.fixture
@@ -32,12 +22,8 @@ def patient(db):
     return PatientFactory()
 
 
-def book(api, clinic, patient, start=THURSDAY_9, **overrides):
-    return api.post("/api/appointments/", booking_body(clinic, patient.pk, start, **overrides))
-
-
 def test_a_scheduler_books_a_case_and_gets_its_times_and_status(clinic, patient, scheduler_api):
-    response = book(scheduler_api, clinic, patient)
+    response = post_booking(scheduler_api, clinic, patient, THURSDAY_9)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "scheduled"
@@ -51,7 +37,7 @@ def test_a_scheduler_books_a_case_and_gets_its_times_and_status(clinic, patient,
 
 
 def test_the_appointment_is_read_back_by_id(clinic, patient, scheduler_api, nurse_api):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     response = nurse_api.get(f"/api/appointments/{created['id']}/")
     assert response.status_code == 200
     assert response.json()["procedure_type"] == "MBB"
@@ -69,14 +55,14 @@ def test_the_appointment_is_read_back_by_id(clinic, patient, scheduler_api, nurs
 def test_a_second_case_on_a_busy_resource_is_refused_with_slot_unavailable(
     clinic, patient, scheduler_api, second, resource
 ):
-    assert book(scheduler_api, clinic, patient).status_code == 201
+    assert post_booking(scheduler_api, clinic, patient, THURSDAY_9).status_code == 201
     other = patient if second.get("same_patient") else PatientFactory()
     overrides = {}
     if "room" in second:
         overrides["room"] = getattr(clinic, second["room"]).pk
     if "provider" in second:
         overrides["provider"] = getattr(clinic, second["provider"]).pk
-    response = book(
+    response = post_booking(
         scheduler_api, clinic, other, THURSDAY_9 + dt.timedelta(minutes=15), **overrides
     )
     assert response.status_code == 409
@@ -87,8 +73,8 @@ def test_a_second_case_on_a_busy_resource_is_refused_with_slot_unavailable(
 
 
 def test_the_room_turnover_is_kept_free_after_a_case(clinic, patient, scheduler_api):
-    assert book(scheduler_api, clinic, patient).status_code == 201
-    during_turnover = book(
+    assert post_booking(scheduler_api, clinic, patient, THURSDAY_9).status_code == 201
+    during_turnover = post_booking(
         scheduler_api,
         clinic,
         PatientFactory(),
@@ -97,7 +83,7 @@ def test_the_room_turnover_is_kept_free_after_a_case(clinic, patient, scheduler_
     )
     assert during_turnover.status_code == 409
     assert "turnover" in during_turnover.json()["detail"]
-    after_turnover = book(
+    after_turnover = post_booking(
         scheduler_api,
         clinic,
         PatientFactory(),
@@ -108,9 +94,9 @@ def test_the_room_turnover_is_kept_free_after_a_case(clinic, patient, scheduler_
 
 
 def test_a_cancelled_case_frees_its_slot(clinic, patient, scheduler_api):
-    first = book(scheduler_api, clinic, patient).json()
+    first = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     scheduler_api.post(f"/api/appointments/{first['id']}/cancel/", {"reason": "Patient has flu"})
-    assert book(scheduler_api, clinic, PatientFactory()).status_code == 201
+    assert post_booking(scheduler_api, clinic, PatientFactory(), THURSDAY_9).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -129,7 +115,7 @@ def test_a_booking_outside_hours_in_the_past_or_in_the_wrong_room_is_refused(
 ):
     if "room" in overrides:
         overrides = {"room": getattr(clinic, overrides["room"]).pk}
-    response = book(scheduler_api, clinic, patient, start, **overrides)
+    response = post_booking(scheduler_api, clinic, patient, start, **overrides)
     assert response.status_code == 422
     assert response.json()["code"] == code
     assert response.json()["detail"]
@@ -140,7 +126,7 @@ def test_a_provider_on_vacation_cannot_be_booked(clinic, patient, scheduler_api)
     ProviderDayException.objects.create(
         provider=clinic.chen, date=THURSDAY_9.date(), reason="Leave"
     )
-    response = book(scheduler_api, clinic, patient)
+    response = post_booking(scheduler_api, clinic, patient, THURSDAY_9)
     assert response.status_code == 422
     assert "Dr. Chen is not working" in response.json()["detail"]
 
@@ -178,8 +164,10 @@ def test_malformed_json_is_a_400_in_the_error_shape(clinic, scheduler_api):
 
 
 def test_a_case_is_rescheduled_and_every_check_runs_again(clinic, patient, scheduler_api):
-    first = book(scheduler_api, clinic, patient).json()
-    blocker = book(scheduler_api, clinic, PatientFactory(), local(2026, 11, 20, 9, 0)).json()
+    first = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
+    blocker = post_booking(
+        scheduler_api, clinic, PatientFactory(), local(2026, 11, 20, 9, 0)
+    ).json()
     assert blocker["id"]
 
     clash = scheduler_api.post(
@@ -203,18 +191,16 @@ def test_a_case_is_rescheduled_and_every_check_runs_again(clinic, patient, sched
 def test_moving_a_case_later_by_fifteen_minutes_does_not_clash_with_itself(
     clinic, patient, scheduler_api
 ):
-    first = book(scheduler_api, clinic, patient).json()
+    first = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     moved = scheduler_api.post(
         f"/api/appointments/{first['id']}/reschedule/", {"start": "2026-11-19T09:15:00-05:00"}
     )
     assert moved.status_code == 200
 
 
-def test_the_day_of_a_case_check_in_then_complete(
-    clinic, patient, scheduler_api, nurse_api, frozen_clock
-):
-    created = book(scheduler_api, clinic, patient).json()
-    frozen_clock.move_to(local(2026, 11, 19, 8, 30))
+def test_the_day_of_a_case_check_in_then_complete(clinic, patient, scheduler_api, nurse_api, clock):
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
+    clock.move_to(local(2026, 11, 19, 8, 30))
     # The checklist is the subject of its own tests: here the nurse overrides it.
     checked_in = nurse_api.post(
         f"/api/appointments/{created['id']}/check-in/", {"override_reason": "Checked on paper"}
@@ -238,7 +224,7 @@ def test_the_day_of_a_case_check_in_then_complete(
 
 
 def test_check_in_is_refused_before_the_day_of_the_case(clinic, patient, scheduler_api, nurse_api):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     response = nurse_api.post(f"/api/appointments/{created['id']}/check-in/", {})
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
@@ -247,7 +233,7 @@ def test_check_in_is_refused_before_the_day_of_the_case(clinic, patient, schedul
 def test_completing_before_check_in_is_an_invalid_transition(
     clinic, patient, scheduler_api, nurse_api
 ):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     response = nurse_api.post(f"/api/appointments/{created['id']}/complete/")
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
@@ -265,7 +251,7 @@ def test_completing_before_check_in_is_an_invalid_transition(
     ],
 )
 def test_a_cancelled_case_moves_nowhere(clinic, patient, scheduler_api, manager_api, action, body):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     scheduler_api.post(f"/api/appointments/{created['id']}/cancel/", {"reason": "Patient asked"})
     response = manager_api.post(f"/api/appointments/{created['id']}/{action}/", body)
     assert response.status_code == 409
@@ -273,7 +259,7 @@ def test_a_cancelled_case_moves_nowhere(clinic, patient, scheduler_api, manager_
 
 
 def test_a_cancellation_needs_a_reason_and_keeps_it(clinic, patient, scheduler_api):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     assert scheduler_api.post(f"/api/appointments/{created['id']}/cancel/", {}).status_code == 400
     response = scheduler_api.post(
         f"/api/appointments/{created['id']}/cancel/", {"reason": "Ride fell through"}
@@ -286,21 +272,21 @@ def test_a_cancellation_needs_a_reason_and_keeps_it(clinic, patient, scheduler_a
 
 
 def test_a_no_show_is_marked_only_after_the_start_has_passed(
-    clinic, patient, scheduler_api, nurse_api, frozen_clock
+    clinic, patient, scheduler_api, nurse_api, clock
 ):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     early = nurse_api.post(f"/api/appointments/{created['id']}/no-show/")
     assert early.status_code == 409
-    frozen_clock.move_to(local(2026, 11, 19, 9, 20))
+    clock.move_to(local(2026, 11, 19, 9, 20))
     response = nurse_api.post(f"/api/appointments/{created['id']}/no-show/")
     assert response.status_code == 200
     assert response.json()["status"] == "no_show"
 
 
 def test_appointments_are_listed_by_date_provider_room_and_patient(clinic, patient, scheduler_api):
-    book(scheduler_api, clinic, patient)
+    post_booking(scheduler_api, clinic, patient, THURSDAY_9)
     other = PatientFactory()
-    book(
+    post_booking(
         scheduler_api,
         clinic,
         other,
@@ -333,7 +319,7 @@ def test_the_local_date_filter_follows_the_clinic_clock_not_utc(clinic, schedule
     from scheduling.models import ClinicHours
 
     ClinicHours.objects.filter(weekday=3).update(end_time=dt.time(20))
-    created = book(
+    created = post_booking(
         scheduler_api, clinic, PatientFactory(), local(2026, 11, 19, 18, 30), room=late.pk
     )
     assert created.status_code == 201, created.content  # 23:30 UTC, still the 19th in New York
@@ -364,7 +350,7 @@ ENDPOINTS = [
 def test_each_appointment_endpoint_checks_sign_in_and_role(
     clinic, patient, api_as, anon_api, method, path, body, allowed
 ):
-    existing = book(api_as("scheduler"), clinic, patient).json()
+    existing = post_booking(api_as("scheduler"), clinic, patient, THURSDAY_9).json()
     url = path.format(id=existing["id"])
     data = (
         booking_body(clinic, PatientFactory().pk, local(2026, 11, 20, 11))

@@ -4,47 +4,33 @@ two schedulers racing for one slot, and every booking page checked with axe-core
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
+from contextlib import ExitStack
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-import time_machine
 from playwright.sync_api import Browser, Page, expect
 
 from clinic.models import Patient
 from procedures.models import ProcedureHistory
 from scheduling.models import Appointment
-from tests.browser import TIMEOUT_MS, assert_accessible, sign_in
+from tests.browser import assert_accessible, screenshot, sign_in, watched_page
 from tests.factories import PatientFactory, PatientMedicationFactory
 from tests.scheduling_helpers import local, make_small_clinic
 
 pytest_plugins = ["tests.browser"]
+
+# A Monday morning before the first case (Tuesday 3 November is Election Day: closed).
+NOW = local(2026, 11, 2, 7, 30)
 
 # The catalog and hold table come from data migrations; a transactional test flushes the
 # tables afterwards, and serialized rollback puts the migrated rows back before each test.
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-# A Monday morning before the first case (Tuesday 3 November is Election Day: closed).
-NOW = local(2026, 11, 2, 7, 30)
-SCREENS = Path(os.environ.get("SCREENS_DIR", "/work/screens"))
-
-
-@pytest.fixture(autouse=True)
-def clinic_morning():
     # The clock runs (tick) from Monday morning, for the server thread too.
-    with time_machine.travel(NOW, tick=True):
-        yield
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Keep a picture of the page for people to look at, where the machine has the folder."""
-    if SCREENS.is_dir():
-        page.screenshot(path=str(SCREENS / f"booking-{name}.png"), full_page=True)
+    pytest.mark.clock_at(NOW, tick=True),
+]
 
 
 def focused(page: Page) -> dict[str, str]:
@@ -84,7 +70,7 @@ def test_a_scheduler_books_a_case_from_the_search_form_to_the_case_page_by_keybo
     sign_in(page, live_server.url, "sam.scheduler")
     page.goto(f"{live_server.url}/book/?patient={patient.pk}")
     assert_accessible(page)
-    screenshot(page, "search-form")
+    screenshot(page, "booking-search-form")
 
     # Selects take the first letters of an option, as a keyboard user types them.
     tab_to(page, lambda el: el["id"] == "id_procedure_type")
@@ -101,7 +87,7 @@ def test_a_scheduler_books_a_case_from_the_search_form_to_the_case_page_by_keybo
     expect(first_day).to_have_text("Monday 2 November 2026")
     expect(page.locator("#results-status")).to_contain_text("12 free slots from Monday 2")
     assert_accessible(page)
-    screenshot(page, "results")
+    screenshot(page, "booking-results")
 
     slot = tab_to(page, lambda el: "slot" in el["cls"].split())
     assert slot["outline"] != "none"
@@ -126,13 +112,13 @@ def test_a_scheduler_books_a_case_from_the_search_form_to_the_case_page_by_keybo
 
 
 def schedulers_on_the_same_confirmation(
-    browser: Browser, base: str, url: str, names: tuple[str, str]
+    desks: ExitStack, browser: Browser, base: str, url: str, names: tuple[str, str]
 ) -> list[Page]:
+    """Each scheduler in a watched page of their own (closed with `desks`), on the same
+    confirmation page."""
     pages = []
     for name in names:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        desk = context.new_page()
+        desk = desks.enter_context(watched_page(browser))
         sign_in(desk, base, name)
         desk.goto(url)
         expect(desk.get_by_role("button", name="Book this case")).to_be_visible()
@@ -157,10 +143,10 @@ def test_two_schedulers_confirm_the_same_slot_and_exactly_one_books_it(
         "start": local(2026, 11, 4, 9, 0).isoformat(),
     }
     url = f"{live_server.url}/book/confirm/?{urlencode(query)}"
-    first, second = schedulers_on_the_same_confirmation(
-        browser, live_server.url, url, ("sam.scheduler", "sue.scheduler")
-    )
-    try:
+    with ExitStack() as desks:
+        first, second = schedulers_on_the_same_confirmation(
+            desks, browser, live_server.url, url, ("sam.scheduler", "sue.scheduler")
+        )
         # Both press "Book this case" before either page has its answer.
         with first.expect_navigation(), second.expect_navigation():
             first.get_by_role("button", name="Book this case").click()
@@ -184,10 +170,7 @@ def test_two_schedulers_confirm_the_same_slot_and_exactly_one_books_it(
         expect(refused.locator("#results h3").first).to_have_text("Wednesday 4 November 2026")
         expect(refused.locator("a.slot").first).to_be_visible()
         assert_accessible(refused)
-        screenshot(refused, "race-refused")
-    finally:
-        for desk in (first, second):
-            desk.context.close()
+        screenshot(refused, "booking-race-refused")
 
 
 def test_eligibility_a_refusal_in_the_form_and_the_confirmation_read_well_and_pass_axe(
@@ -213,7 +196,7 @@ def test_eligibility_a_refusal_in_the_form_and_the_confirmation_read_well_and_pa
     expect(eligibility).to_contain_text("Lifts on Sunday 8 November 2026.")
     expect(eligibility).to_contain_text("Lifts on Tuesday 10 November 2026.")
     assert_accessible(page)
-    screenshot(page, "not-eligible")
+    screenshot(page, "booking-not-eligible")
 
     page.get_by_role("link", name="Search from Tuesday 10 November 2026").click()
     expect(page.get_by_role("region", name=re.compile("^Eligibility"))).to_contain_text("Allowed.")
@@ -225,7 +208,7 @@ def test_eligibility_a_refusal_in_the_form_and_the_confirmation_read_well_and_pa
         "INR recorded on the day"
     )
     assert_accessible(page)
-    screenshot(page, "confirm")
+    screenshot(page, "booking-confirm")
 
     # Someone books Dr. Chen at that time meanwhile: the refusal comes back in the form.
     Appointment.objects.create(
@@ -244,7 +227,7 @@ def test_eligibility_a_refusal_in_the_form_and_the_confirmation_read_well_and_pa
     expect(alert).to_contain_text("Not booked. Dr. Chen is already booked 08:00-08:30")
     assert Appointment.objects.count() == 1
     assert_accessible(page)
-    screenshot(page, "refused")
+    screenshot(page, "booking-refused")
 
 
 def test_why_not_this_time_lists_the_reasons_and_then_offers_a_free_time(
@@ -281,13 +264,13 @@ def test_why_not_this_time_lists_the_reasons_and_then_offers_a_free_time(
     expect(answer).to_contain_text("Dr. Ortiz is busy with another case 09:30-10:00.")
     expect(answer).to_contain_text("Suite 1 is in use 09:30-10:00 for another case")
     assert_accessible(page)
-    screenshot(page, "why")
+    screenshot(page, "booking-why")
 
     page.get_by_label("Time", exact=True).fill("10:15")
     page.get_by_role("button", name="Check this time").click()
     expect(page.get_by_text("Nothing stops this time.")).to_be_visible()
     assert_accessible(page)
-    screenshot(page, "why-free")
+    screenshot(page, "booking-why-free")
     page.get_by_role("link", name="Book this time").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the booking")
 
@@ -304,7 +287,7 @@ def test_the_calendars_free_gap_asks_for_the_patient_then_searches_from_that_tim
     page.get_by_label("Find the patient").fill("Finder")
     page.get_by_role("button", name="Search").click()
     assert_accessible(page)
-    screenshot(page, "pick-patient")
+    screenshot(page, "booking-pick-patient")
     page.get_by_role("link", name="Finder, Gap").click()
 
     page.get_by_label("Procedure").select_option("MBB")
@@ -314,7 +297,7 @@ def test_the_calendars_free_gap_asks_for_the_patient_then_searches_from_that_tim
     pick = page.get_by_role("region", name=re.compile("^The time you picked"))
     expect(pick).to_contain_text("Nothing stops this time (14:00–14:30, Dr. Chen, Suite 1).")
     expect(page.locator("a.slot").first).to_contain_text("14:00–14:30")
-    screenshot(page, "from-calendar")
+    screenshot(page, "booking-from-calendar")
 
 
 def test_with_javascript_off_the_search_the_confirmation_and_the_booking_still_work(
@@ -323,12 +306,7 @@ def test_with_javascript_off_the_search_the_confirmation_and_the_booking_still_w
     make_staff("scheduler", "sam.scheduler")
     make_small_clinic()
     patient = PatientFactory(first_name="Noah", last_name="Script")
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 1366, "height": 900}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        page = context.new_page()
+    with watched_page(browser, java_script_enabled=False) as page:
         sign_in(page, live_server.url, "sam.scheduler")
         page.goto(f"{live_server.url}/book/?patient={patient.pk}")
         page.get_by_label("Procedure").select_option("KYPHOPLASTY")
@@ -344,8 +322,6 @@ def test_with_javascript_off_the_search_the_confirmation_and_the_booking_still_w
         page.wait_for_url(re.compile(r"/appointments/\d+/$"))
         [appointment] = Appointment.objects.all()
         assert appointment.sedation is True and appointment.side == "bilateral"
-    finally:
-        context.close()
 
 
 def test_choosing_a_procedure_sets_sedation_to_its_catalog_default(live_server, page, make_staff):

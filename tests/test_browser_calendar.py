@@ -1,14 +1,12 @@
 """Real Chromium: the calendar read as a scheduler reads it, by keyboard, and checked by axe-core.
 
 Ten rooms and a full day must fit a 1366 px screen without sideways scrolling, with block text
-big enough to read; screenshots go to /work/screens/calendar-*.png (SCREENS_DIR to change).
+big enough to read; screenshots go to $SCREENS_DIR/calendar-*.png when SCREENS_DIR is set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,7 +17,7 @@ from clinic.models import Provider, Room
 from procedures.models import ProcedureType
 from scheduling import services
 from scheduling.models import Appointment, CancelCause, ProviderDayException, RoomClosure
-from tests.browser import assert_accessible, sign_in
+from tests.browser import assert_accessible, screenshot, sign_in
 from tests.factories import PatientFactory, ProviderFactory, RoomFactory
 from tests.scheduling_helpers import local, working_week
 
@@ -33,7 +31,6 @@ pytestmark = [
 ]
 
 DAY = dt.date(2026, 11, 18)  # a Wednesday
-SCREENS = Path(os.environ.get("SCREENS_DIR", "/work/screens"))
 
 FIRST_NAMES = [
     "Alice",
@@ -77,11 +74,6 @@ CASES = [
     ("TPI", "thoracic", "right"),
     ("SYMPATHETIC", "lumbar", "left"),
 ]
-
-
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"calendar-{name}.png"), full_page=full_page)
 
 
 def ten_room_clinic() -> tuple[list[Room], list[Provider]]:
@@ -226,11 +218,10 @@ def test_ten_rooms_over_a_full_day_fit_1366_px_and_read_clearly(live_server, pag
     assert box is not None and 58 <= box["height"] <= 62
     assert block.locator(".cal-status").inner_text() == "Completed"
     assert page.get_by_text("Room closed: C-arm service").is_visible()
-    screenshot(page, "day-by-room")
+    screenshot(page, "calendar-day-by-room")
     # The morning of the first five rooms at full size, as the eye meets it on the screen.
-    page.screenshot(
-        path=str(SCREENS / "calendar-day-by-room-detail.png"),
-        clip={"x": 0, "y": 220, "width": 700, "height": 560},
+    screenshot(
+        page, "calendar-day-by-room-detail", clip={"x": 0, "y": 220, "width": 700, "height": 560}
     )
     assert_accessible(page)
 
@@ -244,7 +235,7 @@ def test_the_day_by_provider_shows_hours_and_is_accessible(live_server, page, bu
     header = page.get_by_role("heading", name="Dr. Larsen")
     assert header.inner_text().split("\n") == ["Dr. Larsen", "07:00–13:00"]
     no_sideways_scroll(page)
-    screenshot(page, "day-by-provider")
+    screenshot(page, "calendar-day-by-provider")
     assert_accessible(page)
 
 
@@ -258,10 +249,10 @@ def test_the_week_by_room_is_accessible_and_fits_the_screen(live_server, page, b
     no_sideways_scroll(page)
     # The first rooms of the week, as a tall screen shows them (the page runs on below).
     page.set_viewport_size({"width": 1366, "height": 1600})
-    screenshot(page, "week-by-room", full_page=False)
+    screenshot(page, "calendar-week-by-room", full_page=False)
     suite = page.locator(".cal-resource").nth(2)  # Suite 1: cases of 15 to 60 minutes
     suite.scroll_into_view_if_needed()
-    suite.screenshot(path=str(SCREENS / "calendar-week-by-room-detail.png"))
+    screenshot(suite, "calendar-week-by-room-detail")
     assert_accessible(page)
 
 
@@ -343,8 +334,7 @@ def test_a_cancelled_case_shown_on_request_sits_beside_the_case_booked_in_its_pl
         assert live is not None and gone is not None
         assert live["x"] + live["width"] <= gone["x"], "the two blocks must not overlap"
         assert "cancelled=1" in page.url
-        page.screenshot(
-            path=str(SCREENS / "calendar-cancelled-shown.png"),
-            clip={"x": 0, "y": 220, "width": 700, "height": 420},
+        screenshot(
+            page, "calendar-cancelled-shown", clip={"x": 0, "y": 220, "width": 700, "height": 420}
         )
         assert_accessible(page)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import time_machine
-from playwright.sync_api import Page
 
-from tests.browser import assert_accessible, sign_in
+from tests.browser import assert_accessible, screenshot, sign_in
 from tests.scheduling_helpers import make_small_clinic
 from tests.test_pages_desk import NOW, make_desk_day
 
@@ -20,23 +17,10 @@ pytest_plugins = ["tests.browser"]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-SCREENS = Path("/work/screens")
-
-
-@pytest.fixture(autouse=True)
-def clinic_morning():
     # The clock runs (tick) from a Wednesday morning, for the server thread too, so "today"
     # is a working day whatever day the suite runs on.
-    with time_machine.travel(NOW, tick=True):
-        yield
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Keep a picture of the page for people to look at, where the machine has the folder."""
-    if SCREENS.is_dir():
-        page.screenshot(path=str(SCREENS / f"desk-{name}.png"), full_page=True)
+    pytest.mark.clock_at(NOW, tick=True),
+]
 
 
 def test_a_scheduler_signs_in_sees_her_day_and_what_needs_attention_and_finds_a_patient(
@@ -83,7 +67,7 @@ def test_a_scheduler_signs_in_sees_her_day_and_what_needs_attention_and_finds_a_
     )
     assert ines.get_by_role("link", name="Reschedule").count() == 0
     assert_accessible(page)
-    screenshot(page, "scheduler")
+    screenshot(page, "desk-scheduler")
 
     page.get_by_label("Find a patient").fill("Moreno")
     page.get_by_label("Find a patient").press("Enter")
@@ -118,7 +102,7 @@ def test_a_scheduler_reaches_search_booking_and_the_calendar_by_keyboard(
         "Nothing needs attention in the next 14 days"
         in page.get_by_role("region", name="Needs attention").inner_text()
     )
-    screenshot(page, "empty")
+    screenshot(page, "desk-empty")
 
 
 def test_the_desk_as_a_manager_sees_it(live_server, page, make_staff):

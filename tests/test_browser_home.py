@@ -3,17 +3,14 @@ sign-in page (with its error) and the 403 page are usable and accessible."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
-from playwright.sync_api import Page
 
-from tests.browser import assert_accessible, sign_in
+from tests.browser import assert_accessible, screenshot, sign_in
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import make_small_clinic
-from tests.test_home_page import NOW, book_today
+from tests.scheduling_helpers import book_case, make_small_clinic
+from tests.test_home_page import NOW
 
 pytest_plugins = ["tests.browser"]
 
@@ -22,23 +19,10 @@ pytest_plugins = ["tests.browser"]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-SCREENS = Path("/work/screens")
-
-
-@pytest.fixture(autouse=True)
-def clinic_morning():
     # The clock runs (tick) from a Wednesday morning, for the server thread too, so "today"
     # is a working day whatever day the suite runs on.
-    with time_machine.travel(NOW, tick=True):
-        yield
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Keep a picture of the page for people to look at, where the machine has the folder."""
-    if SCREENS.is_dir():
-        page.screenshot(path=str(SCREENS / f"desk-{name}.png"), full_page=True)
+    pytest.mark.clock_at(NOW, tick=True),
+]
 
 
 def test_the_sign_in_page_and_its_error_are_accessible_and_keep_the_user_on_the_form(
@@ -50,7 +34,7 @@ def test_the_sign_in_page_and_its_error_are_accessible_and_keep_the_user_on_the_
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
     assert page.get_by_role("navigation").count() == 0
     assert_accessible(page)
-    screenshot(page, "login")
+    screenshot(page, "desk-login")
 
     page.get_by_label("Username").fill("nina.nurse")
     page.get_by_label("Password").fill("not her password")
@@ -62,7 +46,7 @@ def test_the_sign_in_page_and_its_error_are_accessible_and_keep_the_user_on_the_
     assert page.get_by_label("Username").input_value() == "nina.nurse"
     assert page.get_by_label("Password").input_value() == ""
     assert_accessible(page)
-    screenshot(page, "login-error")
+    screenshot(page, "desk-login-error")
 
 
 def test_a_nurse_signs_in_from_the_welcome_page_and_lands_on_her_station_then_signs_out(
@@ -70,7 +54,11 @@ def test_a_nurse_signs_in_from_the_welcome_page_and_lands_on_her_station_then_si
 ):
     make_staff("nurse", "nina.nurse")
     clinic = make_small_clinic()
-    book_today(clinic, PatientFactory(first_name="Alice", last_name="Moreno"), 9)
+    book_case(
+        clinic,
+        start=NOW.replace(hour=9, minute=0),
+        patient=PatientFactory(first_name="Alice", last_name="Moreno"),
+    )
     stylesheets: list[int] = []
     page.on(
         "response",
@@ -106,7 +94,7 @@ def test_a_nurse_signs_in_from_the_welcome_page_and_lands_on_her_station_then_si
     ]
     assert stylesheets and set(stylesheets) <= {200, 304}, stylesheets  # 304: cached
     assert_accessible(page)
-    screenshot(page, "station")
+    screenshot(page, "desk-station")
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
@@ -131,7 +119,7 @@ def test_a_nurse_who_opens_the_desk_is_told_in_words_and_offered_her_start_page(
     )
     assert "This page is for schedulers and managers." in page.get_by_role("main").inner_text()
     assert_accessible(page)
-    screenshot(page, "forbidden")
+    screenshot(page, "desk-forbidden")
     page.get_by_role("link", name="Go to your start page").click()
     page.wait_for_load_state()
     assert urlsplit(page.url).path == "/station/"

@@ -1,48 +1,33 @@
 """Real Chromium: a scheduler finds a patient, registers another (correcting a field the form
 refused), and reads a patient's one screen. Every page is checked with axe-core; screenshots
-go to /work/screens/patients-*.png when that folder exists (SCREENS_DIR to change it)."""
+go to $SCREENS_DIR/patients-*.png when SCREENS_DIR is set."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from clinic.models import Patient
 from procedures import services as procedure_services
 from procedures.models import ProcedureType
 from scheduling import services
-from tests.browser import assert_accessible, sign_in
+from tests.browser import assert_accessible, screenshot, sign_in
 from tests.factories import PatientFactory, drug, payer
-from tests.scheduling_helpers import local, make_small_clinic
-from tests.test_pages_patients import book, done_here
+from tests.scheduling_helpers import book_case, case_done_here, local, make_small_clinic
 
 pytest_plugins = ["tests.browser"]
+
+NOW = local(2026, 11, 18, 7, 30)  # a Wednesday morning
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-NOW = local(2026, 11, 18, 7, 30)  # a Wednesday morning
-SCREENS = Path(os.environ.get("SCREENS_DIR", "/work/screens"))
-
-
-@pytest.fixture(autouse=True)
-def clinic_morning():
     # The clock runs from a Wednesday morning, for the server thread too.
-    with time_machine.travel(NOW, tick=True):
-        yield
-
-
-def screenshot(page: Page, name: str) -> None:
-    if SCREENS.is_dir():
-        page.screenshot(path=str(SCREENS / f"patients-{name}.png"), full_page=True)
+    pytest.mark.clock_at(NOW, tick=True),
+]
 
 
 def ann_with_history() -> Patient:
@@ -58,7 +43,7 @@ def ann_with_history() -> Patient:
         contrast_allergy=True,
     )
     PatientFactory(mrn="B200", first_name="Carl", last_name="Leeds", payer=payer("bcbs"))
-    done_here(clinic, ann, local(2026, 11, 4, 9), 85)
+    case_done_here(clinic, patient=ann, start=local(2026, 11, 4, 9), relief=85)
     procedure_services.history_add(
         patient=ann,
         procedure_type=ProcedureType.objects.get(code="ESI_TF"),
@@ -73,7 +58,7 @@ def ann_with_history() -> Patient:
         patient=ann, performed_on=dt.date(2026, 9, 1), cleared=True, acting_user=None
     )
     services.medication_add(patient=ann, drug=drug("warfarin"), acting_user=None)
-    book(clinic, ann, local(2026, 11, 30, 10), procedure="ESI_TF", side="left")
+    book_case(clinic, patient=ann, start=local(2026, 11, 30, 10), code="ESI_TF", side="left")
     return ann
 
 
@@ -93,7 +78,7 @@ def test_a_scheduler_finds_a_patient_and_registers_another_after_fixing_the_phon
     expect(results.get_by_role("row").nth(1)).to_contain_text("A100")
     expect(results.get_by_role("row").nth(1)).to_contain_text("ESI_TF, Mon 30 Nov 2026, 10:00")
     assert_accessible(page)
-    screenshot(page, "list")
+    screenshot(page, "patients-list")
 
     page.get_by_role("link", name="Register a new patient").click()
     page.get_by_label("MRN").fill("Z900")
@@ -118,7 +103,7 @@ def test_a_scheduler_finds_a_patient_and_registers_another_after_fixing_the_phon
     expect(page.get_by_label("Diabetic")).to_be_checked()
     assert not Patient.objects.filter(mrn="Z900").exists()
     assert_accessible(page)
-    screenshot(page, "new-with-errors")
+    screenshot(page, "patients-new-with-errors")
 
     phone.fill("(212) 555-0123")
     page.get_by_role("button", name="Register patient").click()
@@ -142,4 +127,4 @@ def test_a_scheduler_finds_a_patient_and_registers_another_after_fixing_the_phon
         "href", f"/book/?patient={ann.pk}"
     )
     assert_accessible(page)
-    screenshot(page, "detail")
+    screenshot(page, "patients-detail")

@@ -6,7 +6,7 @@ own words, books a first medial branch block; on its day a nurse checks the pati
 an override, completes the case and records 85% relief; a second block a week later gets
 90%; the RFA is then allowed and booked, moved to another slot, and another patient's case is
 cancelled with a cause. Every page kind is checked with axe-core on its first visit;
-screenshots go to /work/screens/day-*.png when that folder exists (SCREENS_DIR to change it).
+screenshots go to $SCREENS_DIR/day-*.png when SCREENS_DIR is set.
 
 The server's clock is moved by time_machine while the browser keeps real time: the dates
 are all after today's real date, so the session cookies the server dates never look expired.
@@ -15,22 +15,19 @@ are all after today's real date, so the session cookies the server dates never l
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
 from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from clinic.models import AuditEvent, Patient
 from scheduling.models import Appointment, CancelCause, Status
-from tests.browser import TIMEOUT_MS, assert_accessible, sign_in
-from tests.scheduling_helpers import local, make_small_clinic
-from tests.test_browser_case import book
+from tests.browser import assert_accessible, screenshot, sign_in, watched_page
+from tests.factories import PatientFactory
+from tests.scheduling_helpers import book_case, local, make_small_clinic
 
 pytest_plugins = ["tests.browser"]
 
@@ -40,8 +37,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-SCREENS = Path(os.environ.get("SCREENS_DIR", "/work/screens"))
 
 # Clinic days in 2027, Monday to Friday, none a New York public holiday.
 REGISTRATION = local(2027, 1, 11, 8, 30)  # Monday: the patient calls the desk
@@ -57,33 +52,10 @@ CANCEL_REASON = "Wants to try physical therapy first"
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Traveller]:
-    """The server's clock, running from Monday morning; the story moves it on by days."""
-    with time_machine.travel(REGISTRATION, tick=True) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def nurse_page(browser: Browser) -> Iterator[Page]:
-    """A second context for the nurse, watched for CSP refusals as tests.browser's `page`."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    opened = context.new_page()
-    blocked: list[str] = []
-    opened.on(
-        "console",
-        lambda message: (
-            blocked.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    yield opened
-    context.close()
-    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
-
-
-def screenshot(page: Page, name: str) -> None:
-    if SCREENS.is_dir():
-        page.screenshot(path=str(SCREENS / f"day-{name}.png"), full_page=True)
+    """The nurse's own page beside the scheduler's, watched for CSP refusals as `page` is."""
+    with watched_page(browser) as opened:
+        yield opened
 
 
 def morning_of(day: dt.date) -> dt.datetime:
@@ -178,7 +150,7 @@ def is_refused_the_rfa(page: Page) -> None:
     # No slot is searched for a case the rules refuse.
     expect(page.get_by_role("heading", name=re.compile("^Free slots"))).to_have_count(0)
     assert_accessible(page)
-    screenshot(page, "rfa-refused")
+    screenshot(page, "day-rfa-refused")
 
 
 def books_first_slot(
@@ -191,7 +163,7 @@ def books_first_slot(
     expect(first_day).to_have_text(long_date(day))
     if check_pages:
         assert_accessible(page)
-        screenshot(page, f"{procedure.lower()}-slots")
+        screenshot(page, f"day-{procedure.lower()}-slots")
     page.locator("#results a.slot").first.click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the booking")
@@ -203,7 +175,7 @@ def books_first_slot(
     expect(checklist).to_contain_text("Consent")
     if check_pages:
         assert_accessible(page)
-        screenshot(page, "confirm")
+        screenshot(page, "day-confirm")
     page.get_by_role("button", name="Book this case").click()
 
     page.wait_for_url(re.compile(r"/appointments/\d+/$"))
@@ -282,7 +254,7 @@ def checks_in_completes_and_records_relief(
     expect(refusal.get_by_role("listitem")).to_have_text(open_items)
     if check_pages:
         assert_accessible(nurse)
-        screenshot(nurse, "check-in-refused")
+        screenshot(nurse, "day-check-in-refused")
     nurse.get_by_label("Why check in with these items open?").fill(OVERRIDE)
     nurse.get_by_role("button", name="Check in with override").click()
     expect(nurse.get_by_role("status")).to_contain_text("Checked in with an override")
@@ -297,12 +269,14 @@ def checks_in_completes_and_records_relief(
     )
     if check_pages:
         assert_accessible(nurse)
-        screenshot(nurse, "block-completed")
+        screenshot(nurse, "day-block-completed")
 
 
 # --- The story -------------------------------------------------------------------------------
 
 
+# The server's clock runs from Monday morning; the story moves it on by days.
+@pytest.mark.clock_at(REGISTRATION, tick=True)
 def test_a_scheduler_and_a_nurse_take_a_new_patient_from_a_refused_rfa_to_a_booked_one(
     live_server, page, nurse_page, clock, make_staff
 ):
@@ -310,7 +284,9 @@ def test_a_scheduler_and_a_nurse_take_a_new_patient_from_a_refused_rfa_to_a_book
     make_staff("scheduler", SCHEDULER)
     nurse = make_staff("nurse", NURSE)
     clinic = make_small_clinic()
-    other = book(clinic, OTHER_CASE, "Ben", "Okafor")
+    other = book_case(
+        clinic, start=OTHER_CASE, patient=PatientFactory(first_name="Ben", last_name="Okafor")
+    )
 
     # Monday: a new patient, refused an RFA, booked for a first block on Wednesday.
     scheduler_signs_in(page, base)
@@ -336,7 +312,7 @@ def test_a_scheduler_and_a_nurse_take_a_new_patient_from_a_refused_rfa_to_a_book
     checks_in_completes_and_records_relief(nurse_page, second, 90)
     patient_page_from_case(page, "Dana Whitfield")
     pathway_says(page, "Lumbar right: second block 90% on 20 Jan; next: RFA, from 21 Jan")
-    screenshot(page, "patient-rfa-allowed")
+    screenshot(page, "day-patient-rfa-allowed")
     page.get_by_role("link", name="Book a case").click()
     rfa = books_first_slot(page, "RFA", RFA_SEARCH)
 
@@ -348,7 +324,7 @@ def test_a_scheduler_and_a_nurse_take_a_new_patient_from_a_refused_rfa_to_a_book
     expect(page.get_by_role("region", name="History")).to_contain_text(
         f"{moved_words}, Suite 1) by {SCHEDULER}"
     )
-    screenshot(page, "rfa-moved")
+    screenshot(page, "day-rfa-moved")
 
     # Another patient calls to cancel.
     cancels_the_case_of(page, "Okafor", "Patient asked to cancel", CANCEL_REASON)
@@ -359,7 +335,7 @@ def test_a_scheduler_and_a_nurse_take_a_new_patient_from_a_refused_rfa_to_a_book
     expect(history).to_contain_text(f"Cancelled by {SCHEDULER} on Wed 20 Jan")
     expect(history).to_contain_text(f": patient asked to cancel — '{CANCEL_REASON}'")
     assert_accessible(page)
-    screenshot(page, "other-cancelled")
+    screenshot(page, "day-other-cancelled")
 
     # What the clinic's records hold.
     cases = {c.pk: c for c in Appointment.objects.filter(patient=dana)}

@@ -21,31 +21,13 @@ from scheduling.models import (
     Weekday,
     WorkingHours,
 )
-from tests.factories import PatientFactory
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic, zone
+from tests.scheduling_helpers import book_case, local, make_small_clinic, zone
 
 # A Wednesday before the clinic opens (07:00-19:00 on weekdays, from the seeded hours).
 DAY = dt.date(2026, 11, 18)
 NOW = local(2026, 11, 18, 6, 30)
 
-
-@pytest.fixture
-def clinic(db):
-    with time_machine.travel(NOW, tick=False):
-        yield make_small_clinic()
-
-
-def book(clinic: SmallClinic, start: dt.datetime, code: str = "MBB", provider=None, room=None):
-    return services.appointment_book(
-        patient=PatientFactory(),
-        procedure_type=clinic.procedure(code),
-        region="lumbar",
-        side="right",
-        provider=provider or clinic.chen,
-        room=room or clinic.suite1,
-        start=start,
-        acting_user=None,
-    )
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 def day_grid(by: By, day: dt.date = DAY, now: dt.datetime = NOW, **options) -> Grid:
@@ -73,7 +55,7 @@ def gaps(lane: Lane) -> list[tuple[str, str]]:
 
 
 def test_a_half_hour_case_fills_six_rows_and_the_rooms_turnover_shades_it_to_0945(clinic):
-    case = book(clinic, local(2026, 11, 18, 9, 0))
+    case = book_case(clinic, start=local(2026, 11, 18, 9, 0))
 
     grid = day_grid(By.ROOM)
 
@@ -95,7 +77,7 @@ def test_a_half_hour_case_fills_six_rows_and_the_rooms_turnover_shades_it_to_094
 
 
 def test_free_gaps_in_a_room_start_where_the_turnover_ends_and_link_to_booking_there(clinic):
-    book(clinic, local(2026, 11, 18, 9, 0))
+    book_case(clinic, start=local(2026, 11, 18, 9, 0))
 
     lane = lane_of(day_grid(By.ROOM), clinic.suite1.pk)
 
@@ -111,7 +93,7 @@ def test_free_gaps_in_a_room_start_where_the_turnover_ends_and_link_to_booking_t
 
 
 def test_a_providers_gaps_start_when_the_case_ends_since_the_turnover_is_the_rooms(clinic):
-    book(clinic, local(2026, 11, 18, 9, 0))
+    book_case(clinic, start=local(2026, 11, 18, 9, 0))
 
     lane = lane_of(day_grid(By.PROVIDER), clinic.chen.pk)
 
@@ -125,8 +107,8 @@ def test_a_providers_gaps_start_when_the_case_ends_since_the_turnover_is_the_roo
 
 
 def test_a_gap_shorter_than_the_shortest_procedure_gets_no_link(clinic):
-    book(clinic, local(2026, 11, 18, 9, 0))  # the room is busy until 09:45
-    book(clinic, local(2026, 11, 18, 9, 55), provider=clinic.ortiz)  # ten minutes later
+    book_case(clinic, start=local(2026, 11, 18, 9, 0))  # the room is busy until 09:45
+    book_case(clinic, start=local(2026, 11, 18, 9, 55), provider=clinic.ortiz)  # ten minutes later
 
     lane = lane_of(day_grid(By.ROOM), clinic.suite1.pk)
 
@@ -257,7 +239,7 @@ def test_the_axis_widens_to_the_hour_around_a_case_outside_the_opening_hours(cli
     ClinicHours.objects.filter(weekday=Weekday.WEDNESDAY).update(
         start_time=dt.time(7), end_time=dt.time(19)
     )
-    case = book(clinic, local(2026, 11, 18, 17, 30), code="DISCOGRAPHY")
+    case = book_case(clinic, start=local(2026, 11, 18, 17, 30), code="DISCOGRAPHY")
     ClinicHours.objects.filter(weekday=Weekday.WEDNESDAY).update(
         start_time=dt.time(8, 30), end_time=dt.time(16)
     )
@@ -299,7 +281,9 @@ def test_on_a_clock_change_rows_count_elapsed_time_and_an_hour_lasts_twelve_rows
             provider=clinic.chen, weekday=Weekday.SUNDAY, start_time=dt.time(0), end_time=dt.time(6)
         )
         # 01:30 (the first one, on the night the clocks go back) for an hour.
-        case = book(clinic, local(day.year, day.month, day.day, 1, 30), code="DISCOGRAPHY")
+        case = book_case(
+            clinic, start=local(day.year, day.month, day.day, 1, 30), code="DISCOGRAPHY"
+        )
 
         grid = day_grid(By.ROOM, day=day, now=local(2026, 2, 2, 9, 0))
 
@@ -315,11 +299,11 @@ def test_on_a_clock_change_rows_count_elapsed_time_and_an_hour_lasts_twelve_rows
 
 
 def test_cancelled_cases_are_hidden_unless_asked_for_and_then_sit_beside_the_new_booking(clinic):
-    first = book(clinic, local(2026, 11, 18, 9, 0))
+    first = book_case(clinic, start=local(2026, 11, 18, 9, 0))
     services.appointment_cancel(
         appointment=first, reason="Asked to", cause=CancelCause.PATIENT_REQUEST, acting_user=None
     )
-    second = book(clinic, local(2026, 11, 18, 9, 0))
+    second = book_case(clinic, start=local(2026, 11, 18, 9, 0))
 
     hidden = lane_of(day_grid(By.ROOM), clinic.suite1.pk)
     shown = lane_of(day_grid(By.ROOM, include_inactive=True), clinic.suite1.pk)
@@ -337,7 +321,7 @@ def test_cancelled_cases_are_hidden_unless_asked_for_and_then_sit_beside_the_new
 
 
 def test_a_room_taken_out_of_use_keeps_a_greyed_column_while_it_still_has_a_case(clinic):
-    case = book(clinic, local(2026, 11, 18, 9, 0), room=clinic.suite2)
+    case = book_case(clinic, start=local(2026, 11, 18, 9, 0), room=clinic.suite2)
     clinic.suite2.active = False
     clinic.suite2.save(update_fields=["active"])
 
@@ -351,8 +335,8 @@ def test_a_room_taken_out_of_use_keeps_a_greyed_column_while_it_still_has_a_case
 
 
 def test_the_items_of_a_lane_come_in_time_order_with_each_turnover_after_its_case(clinic):
-    book(clinic, local(2026, 11, 18, 9, 0))
-    book(clinic, local(2026, 11, 18, 11, 0))
+    book_case(clinic, start=local(2026, 11, 18, 9, 0))
+    book_case(clinic, start=local(2026, 11, 18, 11, 0))
 
     lane = lane_of(day_grid(By.ROOM), clinic.suite1.pk)
 

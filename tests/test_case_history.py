@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 
 from clinic.models import AuditEvent
 from scheduling import services
 from scheduling.case_history import case_history, moment
 from scheduling.models import Appointment, CancelCause, ChecklistItem
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic
+from tests.scheduling_helpers import book_case, local
 
 BOOKED_AT = local(2026, 11, 16, 10, 2)  # Monday 16 November 2026
 CASE_AT = local(2026, 11, 17, 9, 0)  # Tuesday
 
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(BOOKED_AT, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db) -> SmallClinic:
-    return make_small_clinic()
+pytestmark = pytest.mark.clock_at(BOOKED_AT)
 
 
 @pytest.fixture
@@ -37,19 +27,6 @@ def nurse(make_staff):
     return make_staff("nurse", "nurse-2")
 
 
-def book(clinic: SmallClinic, by: object, start=CASE_AT, **place: object) -> Appointment:
-    return services.appointment_book(
-        patient=place.pop("patient", None) or PatientFactory(),
-        procedure_type=clinic.procedure(str(place.pop("procedure", "MBB"))),
-        region="lumbar",
-        side="right",
-        provider=place.pop("provider", clinic.chen),
-        room=place.pop("room", clinic.suite1),
-        start=start,
-        acting_user=by,
-    )
-
-
 def texts(case: Appointment) -> list[str]:
     case.refresh_from_db()  # the history starts from where the case is now
     return [entry.text for entry in case_history(case)]
@@ -60,7 +37,7 @@ def item(case: Appointment, code: str) -> ChecklistItem:
 
 
 def test_a_booking_says_who_booked_when_and_for_which_time_and_place(clock, clinic, scheduler):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
 
     assert texts(case) == [
         "Booked by scheduler-1 on Mon 16 Nov 10:02 for Tue 17 Nov 09:00 (Dr. Chen, Suite 1)"
@@ -70,7 +47,7 @@ def test_a_booking_says_who_booked_when_and_for_which_time_and_place(clock, clin
 def test_each_move_says_where_the_case_was_and_where_it_went_even_for_unchanged_fields(
     clock, clinic, scheduler
 ):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
     clock.move_to(local(2026, 11, 16, 10, 30))
     services.appointment_reschedule(
         appointment=case,
@@ -97,7 +74,7 @@ def test_each_move_says_where_the_case_was_and_where_it_went_even_for_unchanged_
 def test_a_cancellation_gives_its_cause_in_plain_words_and_the_reason_as_written(
     clock, clinic, scheduler
 ):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
     clock.move_to(local(2026, 11, 16, 16, 45))
     services.appointment_cancel(
         appointment=case, reason="has the flu", cause=CancelCause.PATIENT_ILL, acting_user=scheduler
@@ -111,7 +88,7 @@ def test_a_cancellation_gives_its_cause_in_plain_words_and_the_reason_as_written
 def test_an_override_check_in_is_one_line_with_the_reason_and_the_items_that_were_open(
     clock, clinic, scheduler, nurse
 ):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
     for code in ("identity", "consent"):
         services.checklist_tick(
             appointment=case, item=item(case, code), done=True, value=None, acting_user=nurse
@@ -137,7 +114,7 @@ def test_an_override_check_in_is_one_line_with_the_reason_and_the_items_that_wer
 def test_the_day_of_a_case_reads_as_check_in_completion_and_relief_then_its_correction(
     clock, clinic, scheduler, nurse
 ):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
     for code in ("identity", "consent", "no_infection", "contrast_allergy"):
         services.checklist_tick(
             appointment=case, item=item(case, code), done=True, value=None, acting_user=nurse
@@ -164,7 +141,7 @@ def test_the_day_of_a_case_reads_as_check_in_completion_and_relief_then_its_corr
 def test_relief_from_pain_scores_shows_the_scores_beside_the_percentage(
     clock, clinic, scheduler, nurse
 ):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
     Appointment.objects.filter(pk=case.pk).update(status="completed")
     services.appointment_record_outcome(
         appointment=case, acting_user=nurse, pain_before=8, pain_after=1
@@ -178,7 +155,7 @@ def test_relief_from_pain_scores_shows_the_scores_beside_the_percentage(
 def test_a_value_an_untick_and_a_no_show_are_told_as_they_happened(
     clock, clinic, scheduler, nurse, make_staff
 ):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
     consent = item(case, "consent")
     services.checklist_tick(
         appointment=case, item=consent, done=True, value=None, acting_user=nurse
@@ -198,7 +175,7 @@ def test_a_value_an_untick_and_a_no_show_are_told_as_they_happened(
 
 
 def test_a_change_without_a_signed_in_user_is_told_as_the_systems(clock, clinic):
-    case = book(clinic, None)
+    case = book_case(clinic, start=CASE_AT)
 
     assert texts(case) == [
         "Booked by the system on Mon 16 Nov 10:02 for Tue 17 Nov 09:00 (Dr. Chen, Suite 1)"
@@ -207,8 +184,10 @@ def test_a_change_without_a_signed_in_user_is_told_as_the_systems(clock, clinic)
 
 def test_the_history_of_one_case_leaves_out_every_other_cases_rows(clock, clinic, scheduler):
     patient = PatientFactory()
-    ours = book(clinic, scheduler, patient=patient)
-    other = book(clinic, scheduler, local(2026, 11, 17, 11, 0), patient=patient)
+    ours = book_case(clinic, start=CASE_AT, acting_user=scheduler, patient=patient)
+    other = book_case(
+        clinic, acting_user=scheduler, start=local(2026, 11, 17, 11, 0), patient=patient
+    )
     services.checklist_tick(
         appointment=other, item=item(other, "consent"), done=True, value=None, acting_user=scheduler
     )
@@ -226,8 +205,8 @@ def test_a_moment_outside_this_year_carries_its_year(clock):
 def test_names_are_read_with_one_query_per_kind_however_long_the_history(
     clock, clinic, scheduler, nurse, django_assert_num_queries
 ):
-    short = book(clinic, scheduler)
-    long = book(clinic, scheduler, local(2026, 11, 20, 9, 0))
+    short = book_case(clinic, start=CASE_AT, acting_user=scheduler)
+    long = book_case(clinic, acting_user=scheduler, start=local(2026, 11, 20, 9, 0))
     providers, rooms = [clinic.chen, clinic.ortiz], [clinic.suite1, clinic.suite2]
     for step in range(9):
         clock.move_to(local(2026, 11, 16, 11, step))
@@ -257,7 +236,7 @@ def test_names_are_read_with_one_query_per_kind_however_long_the_history(
 
 
 def test_a_case_from_the_demo_data_says_so_in_words(clock, clinic, scheduler):
-    case = book(clinic, scheduler)
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
     AuditEvent.objects.create(
         action="appointment.demo_history",
         object_type="scheduling.appointment",

@@ -18,13 +18,12 @@ from clinic.errors import DomainError
 from clinic.models import Patient, Provider, Room
 from procedures.models import ProcedureType
 from scheduling import explain as why
-from scheduling import services
 from scheduling.eligibility import require_eligible
 from scheduling.explain import Explanation, explain
 from scheduling.models import ClinicDay, ProviderDayException, RoomClosure
 from scheduling.services.booking import check_place
 from tests.factories import PatientFactory, PatientMedicationFactory, ProviderFactory, RoomFactory
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic, working_week
+from tests.scheduling_helpers import book_case, local, make_small_clinic, working_week
 
 MONDAY = local(2026, 11, 2, 9, 0)  # when the cases are booked
 BUSY_DAY = dt.date(2026, 11, 4)  # a Wednesday
@@ -33,19 +32,6 @@ DURING = local(2026, 11, 4, 10, 10)  # when the questions are asked: earlier tim
 
 def at(hour: int, minute: int = 0, day: dt.date = BUSY_DAY) -> dt.datetime:
     return local(day.year, day.month, day.day, hour, minute)
-
-
-def book(clinic: SmallClinic, patient: Patient, start: dt.datetime, code: str, **place: object):
-    return services.appointment_book(
-        patient=patient,
-        procedure_type=clinic.procedure(code),
-        region="lumbar",
-        side="right",
-        provider=place.get("provider", clinic.chen),  # type: ignore[arg-type]
-        room=place.get("room", clinic.suite1),  # type: ignore[arg-type]
-        start=start,
-        acting_user=None,
-    )
 
 
 def ask(
@@ -125,12 +111,19 @@ def busy_day(db):
         clinic = make_small_clinic()
         patient = PatientFactory(first_name="Paula", last_name="Grid")
         PatientMedicationFactory(patient=patient)  # warfarin: epidurals need five days off
-        book(clinic, PatientFactory(), at(9), "MBB")
-        book(clinic, PatientFactory(), at(9, 45), "ESI_IL", provider=clinic.ortiz)
-        book(clinic, PatientFactory(), at(13), "SI_JOINT", room=clinic.suite2)
-        book(clinic, PatientFactory(), at(10, 30), "ESI_IL", provider=clinic.ortiz)
-        book(clinic, patient, at(11, 15), "TPI", provider=clinic.ortiz, room=clinic.exam)
-        book(clinic, PatientFactory(), at(15, 0), "TPI", provider=clinic.ortiz, room=clinic.exam)
+        book_case(clinic, start=at(9), code="MBB")
+        book_case(clinic, start=at(9, 45), code="ESI_IL", provider=clinic.ortiz)
+        book_case(clinic, start=at(13), code="SI_JOINT", room=clinic.suite2)
+        book_case(clinic, start=at(10, 30), code="ESI_IL", provider=clinic.ortiz)
+        book_case(
+            clinic,
+            patient=patient,
+            start=at(11, 15),
+            code="TPI",
+            provider=clinic.ortiz,
+            room=clinic.exam,
+        )
+        book_case(clinic, start=at(15, 0), code="TPI", provider=clinic.ortiz, room=clinic.exam)
     for start, end in ((dt.time(8), dt.time(12)), (dt.time(13), dt.time(16))):
         ProviderDayException.objects.create(
             provider=clinic.chen, date=BUSY_DAY, start_time=start, end_time=end, reason="teaching"

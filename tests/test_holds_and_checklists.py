@@ -5,26 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 
 from clinic.models import AuditEvent
 from scheduling.models import Appointment, Reminder, ReminderStatus
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import booking_body, local, make_small_clinic
+from tests.scheduling_helpers import local, post_booking
 
 NOW = local(2026, 11, 2, 10, 0)  # a Monday
 CASE = local(2026, 11, 19, 9, 0)  # a Thursday, 17 days later
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db):
-    return make_small_clinic()
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 @pytest.fixture
@@ -37,10 +27,6 @@ def warfarin_patient(db, nurse_api):
     return patient
 
 
-def book(api, clinic, patient, start=CASE, **overrides):
-    return api.post("/api/appointments/", booking_body(clinic, patient.pk, start, **overrides))
-
-
 def codes(api, appointment_id):
     return {row["code"] for row in api.get(f"/api/appointments/{appointment_id}/checklist/").json()}
 
@@ -48,7 +34,7 @@ def codes(api, appointment_id):
 def test_a_warfarin_patient_booked_for_an_interlaminar_esi_gets_the_hold_its_reminders_and_checks(
     clinic, warfarin_patient, scheduler_api, nurse_api
 ):
-    response = book(scheduler_api, clinic, warfarin_patient, procedure_type="ESI_IL")
+    response = post_booking(scheduler_api, clinic, warfarin_patient, CASE, procedure_type="ESI_IL")
     assert response.status_code == 201, response.content
     body = response.json()
     [hold] = body["holds"]
@@ -80,7 +66,9 @@ def test_a_warfarin_patient_booked_for_an_interlaminar_esi_gets_the_hold_its_rem
 def test_a_medial_branch_block_holds_warfarin_only_in_the_neck(
     clinic, warfarin_patient, scheduler_api, nurse_api, region, held
 ):
-    body = book(scheduler_api, clinic, warfarin_patient, procedure_type="MBB", region=region).json()
+    body = post_booking(
+        scheduler_api, clinic, warfarin_patient, CASE, procedure_type="MBB", region=region
+    ).json()
     assert bool(body["holds"]) is held
     kinds = {
         r["kind"] for r in scheduler_api.get(f"/api/appointments/{body['id']}/reminders/").json()
@@ -93,7 +81,7 @@ def test_a_date_whose_last_dose_has_passed_is_refused_with_the_first_date_that_w
     clinic, warfarin_patient, scheduler_api
 ):
     # Today is Monday 2nd: a case on Friday 6th needs the last dose on Sunday 31 Oct... passed.
-    response = book(
+    response = post_booking(
         scheduler_api, clinic, warfarin_patient, local(2026, 11, 6, 9, 0), procedure_type="ESI_IL"
     )
     assert response.status_code == 422
@@ -129,7 +117,9 @@ def test_a_drug_added_after_booking_replans_the_case_and_flags_a_hold_already_mi
     clinic, scheduler_api, nurse_api
 ):
     patient = PatientFactory()
-    case = book(scheduler_api, clinic, patient, local(2026, 11, 5, 9, 0), procedure_type="ESI_IL")
+    case = post_booking(
+        scheduler_api, clinic, patient, local(2026, 11, 5, 9, 0), procedure_type="ESI_IL"
+    )
     assert case.status_code == 201
     assert case.json()["holds"] == []
 
@@ -155,11 +145,13 @@ def test_a_drug_added_after_booking_replans_the_case_and_flags_a_hold_already_mi
 
 
 def test_check_in_waits_for_the_required_items_unless_overridden_with_an_audited_reason(
-    clinic, scheduler_api, nurse_api, frozen_clock
+    clinic, scheduler_api, nurse_api, clock
 ):
     patient = PatientFactory()
-    case = book(scheduler_api, clinic, patient, procedure_type="TPI", room=clinic.exam.pk).json()
-    frozen_clock.move_to(local(2026, 11, 19, 8, 0))
+    case = post_booking(
+        scheduler_api, clinic, patient, CASE, procedure_type="TPI", room=clinic.exam.pk
+    ).json()
+    clock.move_to(local(2026, 11, 19, 8, 0))
 
     refused = nurse_api.post(f"/api/appointments/{case['id']}/check-in/", {})
     assert refused.status_code == 409
@@ -181,10 +173,12 @@ def test_check_in_waits_for_the_required_items_unless_overridden_with_an_audited
 
 
 def test_ticking_every_required_item_lets_the_patient_check_in(
-    clinic, warfarin_patient, scheduler_api, nurse_api, frozen_clock
+    clinic, warfarin_patient, scheduler_api, nurse_api, clock
 ):
-    case = book(scheduler_api, clinic, warfarin_patient, procedure_type="ESI_IL").json()
-    frozen_clock.move_to(local(2026, 11, 19, 8, 0))
+    case = post_booking(
+        scheduler_api, clinic, warfarin_patient, CASE, procedure_type="ESI_IL"
+    ).json()
+    clock.move_to(local(2026, 11, 19, 8, 0))
     items = nurse_api.get(f"/api/appointments/{case['id']}/checklist/").json()
     for item in items:
         value = {"inr": "1.1", "glucose": "142"}.get(item["code"])
@@ -202,7 +196,9 @@ def test_ticking_every_required_item_lets_the_patient_check_in(
 def test_an_inr_above_the_limit_or_not_a_number_cannot_tick_the_item(
     clinic, warfarin_patient, scheduler_api, nurse_api, value, ok
 ):
-    case = book(scheduler_api, clinic, warfarin_patient, procedure_type="ESI_IL").json()
+    case = post_booking(
+        scheduler_api, clinic, warfarin_patient, CASE, procedure_type="ESI_IL"
+    ).json()
     [inr] = [
         i
         for i in nurse_api.get(f"/api/appointments/{case['id']}/checklist/").json()
@@ -220,10 +216,11 @@ def test_prior_authorization_is_satisfied_only_by_an_approved_one_valid_on_the_d
     clinic, scheduler_api, nurse_api
 ):
     patient = PatientFactory(payer=None)
-    case = book(
+    case = post_booking(
         scheduler_api,
         clinic,
         patient,
+        CASE,
         procedure_type="SCS_TRIAL",
         region="thoracic",
         side="bilateral",
@@ -234,10 +231,11 @@ def test_prior_authorization_is_satisfied_only_by_an_approved_one_valid_on_the_d
         f"/api/patients/{patient.pk}/psych-evaluations/",
         {"performed_on": "2026-10-01", "cleared": True},
     )
-    case = book(
+    case = post_booking(
         scheduler_api,
         clinic,
         patient,
+        CASE,
         procedure_type="SCS_TRIAL",
         region="thoracic",
         side="bilateral",
@@ -291,10 +289,11 @@ def test_authorizations_expiring_before_their_booked_case_are_listed(clinic, sch
         f"/api/patients/{patient.pk}/psych-evaluations/",
         {"performed_on": "2026-10-01", "cleared": True},
     )
-    case = book(
+    case = post_booking(
         scheduler_api,
         clinic,
         patient,
+        CASE,
         procedure_type="SCS_TRIAL",
         region="thoracic",
         side="bilateral",
@@ -321,13 +320,15 @@ def test_authorizations_expiring_before_their_booked_case_are_listed(clinic, sch
 
 
 def test_the_nurse_worklist_reads_in_a_fixed_number_of_queries(
-    clinic, scheduler_api, nurse_api, django_assert_max_num_queries, frozen_clock
+    clinic, scheduler_api, nurse_api, django_assert_max_num_queries, clock
 ):
     for hour in (9, 10, 11):
         patient = PatientFactory()
         nurse_api.post(f"/api/patients/{patient.pk}/medications/", {"drug": "apixaban"})
-        book(scheduler_api, clinic, patient, local(2026, 11, 19, hour, 0), procedure_type="ESI_TF")
-    frozen_clock.move_to(local(2026, 11, 18, 7, 0))
+        post_booking(
+            scheduler_api, clinic, patient, local(2026, 11, 19, hour, 0), procedure_type="ESI_TF"
+        )
+    clock.move_to(local(2026, 11, 18, 7, 0))
     with django_assert_max_num_queries(12):
         response = nurse_api.get("/api/worklist/")
     assert response.status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -14,66 +14,24 @@ from clinic.models import Patient
 from scheduling import services
 from scheduling.models import Appointment
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic
+from tests.pages_helpers import table_rows, visible_text
+from tests.scheduling_helpers import SmallClinic, book_case, local
 
 PASSWORD = "pw-for-tests-1"  # the password tests/conftest.py's make_staff gives every user
 # A Wednesday morning before the first case; the clinic's hours are 08:00-17:00.
 NOW = local(2026, 11, 18, 7, 30)
 HOME = {"scheduler": "/desk/", "nurse": "/station/", "manager": "/desk/"}
 
+pytestmark = pytest.mark.clock_at(NOW)
+
 
 def book_today(
-    clinic: SmallClinic, patient: Patient, hour: int, minute: int = 0, **place: object
+    clinic: SmallClinic, patient: Patient, hour: int, minute: int = 0, **place: Any
 ) -> Appointment:
-    """Book a case through the real service, on the clinic's clock, on NOW's day."""
-    return services.appointment_book(
-        patient=patient,
-        procedure_type=clinic.procedure(str(place.pop("procedure", "MBB"))),
-        region=str(place.pop("region", "lumbar")),
-        side=str(place.pop("side", "right")),
-        provider=place.pop("provider", clinic.chen),  # type: ignore[arg-type]
-        room=place.pop("room", clinic.suite1),  # type: ignore[arg-type]
-        start=local(NOW.year, NOW.month, NOW.day, hour, minute),
-        acting_user=None,
+    """A case on NOW's day at this time on the clinic's clock (book_case's defaults otherwise)."""
+    return book_case(
+        clinic, patient=patient, start=local(NOW.year, NOW.month, NOW.day, hour, minute), **place
     )
-
-
-class _Tables(HTMLParser):
-    """Collects the text of each row of the page's tables, cell by cell."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def table_rows(html: str) -> list[list[str]]:
-    parser = _Tables()
-    parser.feed(html)
-    return parser.rows
-
-
-INLINE_TAGS = r"</?(?:a|strong|em|span|time|abbr|label)\b[^>]*>"
-
-
-def words(html: str) -> str:
-    """The page's text as a reader gets it: tags dropped, whitespace folded, to match sentences."""
-    return " ".join(re.sub(r"<[^>]+>", " ", re.sub(INLINE_TAGS, "", html)).split())
 
 
 def csrf_token(html: str) -> str:
@@ -99,17 +57,6 @@ def signed_in(user: object) -> Client:
     client = Client()
     client.force_login(user)  # type: ignore[arg-type]
     return client
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def clinic(db: None) -> SmallClinic:
-    return make_small_clinic()
 
 
 # --- Signing in ---------------------------------------------------------------------------------
@@ -208,7 +155,7 @@ def test_an_account_without_a_clinic_role_signs_in_and_is_told_so_clearly(make_s
     _, landed = sign_in("no.role")
 
     assert landed.status_code == 403
-    text = words(landed.content.decode())
+    text = visible_text(landed.content.decode())
     assert "This page is not open to your account" in text
     assert "Your account, no.role, has no clinic role yet." in text
     assert "Ask a manager to give you one (scheduler, nurse or manager)." in text
@@ -252,7 +199,7 @@ def test_the_root_tells_an_account_without_a_role_it_has_none_with_a_403(make_st
     response = signed_in(make_staff(None, "no.role")).get("/")
 
     assert response.status_code == 403
-    assert "has no clinic role yet" in words(response.content.decode())
+    assert "has no clinic role yet" in visible_text(response.content.decode())
 
 
 # --- The header ---------------------------------------------------------------------------------
@@ -261,7 +208,7 @@ def test_the_root_tells_an_account_without_a_role_it_has_none_with_a_403(make_st
 def navigation(html: str) -> list[str]:
     nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S)
     assert nav, "no main navigation"
-    return [words(link) for link in re.findall(r"<a [^>]*>.*?</a>", nav.group(1), re.S)]
+    return [visible_text(link) for link in re.findall(r"<a [^>]*>.*?</a>", nav.group(1), re.S)]
 
 
 def test_a_schedulers_header_has_the_clinic_today_her_name_and_role_and_her_navigation(
@@ -338,11 +285,18 @@ def test_a_nurse_sees_todays_cases_in_time_order_with_everything_she_needs_to_fi
     ben = PatientFactory(first_name="Ben", last_name="Okafor")
     carmen = PatientFactory(first_name="Carmen", last_name="Silva")
     book_today(
-        clinic, ben, 11, 30, procedure="TPI", region="cervical", side="left",
-        provider=clinic.ortiz, room=clinic.exam,
-    )  # fmt: skip
+        clinic,
+        ben,
+        11,
+        30,
+        code="TPI",
+        region="cervical",
+        side="left",
+        provider=clinic.ortiz,
+        room=clinic.exam,
+    )
     book_today(clinic, alice, 9)
-    cancelled = book_today(clinic, carmen, 14, procedure="ESI_TF", side="bilateral")
+    cancelled = book_today(clinic, carmen, 14, code="ESI_TF", side="bilateral")
     services.appointment_cancel(appointment=cancelled, reason="Patient has flu", acting_user=None)
 
     response = signed_in(make_staff("nurse")).get("/station/")
@@ -374,25 +328,21 @@ def test_the_station_shows_the_clinics_day_and_not_yesterdays_or_tomorrows_cases
 ):
     book_today(clinic, PatientFactory(first_name="Alice", last_name="Moreno"), 16, 30)
     with time_machine.travel(local(2026, 11, 17, 7, 0), tick=False):
-        services.appointment_book(
+        book_case(
+            clinic,
             patient=PatientFactory(first_name="Yesterday", last_name="Case"),
-            procedure_type=clinic.procedure("MBB"),
-            region="lumbar",
             side="left",
             provider=clinic.ortiz,
             room=clinic.suite2,
             start=local(2026, 11, 17, 16, 0),
-            acting_user=None,
         )
-    services.appointment_book(
+    book_case(
+        clinic,
         patient=PatientFactory(first_name="Tomorrow", last_name="Case"),
-        procedure_type=clinic.procedure("MBB"),
-        region="lumbar",
         side="left",
         provider=clinic.ortiz,
         room=clinic.suite2,
         start=local(2026, 11, 19, 8, 0),
-        acting_user=None,
     )
     # 16:30 in New York is 21:30 UTC: still today on the clinic's clock, whatever UTC says.
     with time_machine.travel(local(2026, 11, 18, 20, 0), tick=False):

@@ -16,9 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from clinic.roles import Role
-from scheduling import services
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import local, make_small_clinic
+from tests.pages_helpers import page_text
+from tests.scheduling_helpers import book_case, local, make_small_clinic
 
 # Open to everyone: the welcome (which sends signed-in staff on), signing in and out.
 PUBLIC = {"home", "login", "logout"}
@@ -75,16 +75,7 @@ def objects(db: None) -> Iterator[dict[str, int]]:
     with time_machine.travel(NOW, tick=False):
         clinic = make_small_clinic()
         patient = PatientFactory(first_name="Alice", last_name="Moreno")
-        case = services.appointment_book(
-            patient=patient,
-            procedure_type=clinic.procedure("MBB"),
-            region="lumbar",
-            side="right",
-            provider=clinic.chen,
-            room=clinic.suite1,
-            start=local(2026, 11, 19, 9, 0),
-            acting_user=None,
-        )
+        case = book_case(clinic, patient=patient, start=local(2026, 11, 19, 9, 0))
         item = case.checklist_items.order_by("pk").first()
         assert item is not None
         yield {"patients": patient.pk, "appointments": case.pk, "checklist": item.pk}
@@ -165,7 +156,7 @@ def test_an_account_without_a_role_gets_a_403_page_in_words(page, pages_as, obje
     for method in (roleless.get, roleless.post):
         response = method(url)
         assert response.status_code == 403, (url, response.status_code)
-        text = " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())
+        text = page_text(response)
         assert "This page is not open to your account" in text
         name = roleless.user.username  # type: ignore[attr-defined]
         assert f"Your account, {name}, has no clinic role yet" in text, text
@@ -190,7 +181,7 @@ def test_each_role_is_let_in_or_refused_as_the_page_declares(page, role, pages_a
             assert not response["Location"].startswith("/login/"), response["Location"]
     else:
         assert response.status_code == 403, (url, role, response.status_code)
-        text = " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())
+        text = page_text(response)
         names = sorted(f"{Role(r).label.lower()}s" for r in allowed)
         assert "This page is for" in text
         assert all(name in text for name in names), (text, names)

@@ -8,7 +8,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +15,6 @@ from django.urls import reverse
 
 from clinic.models import AuditEvent, Patient
 from procedures.models import ChecklistItemTemplate, ProcedureHistory
-from scheduling import services
 from scheduling.models import (
     Appointment,
     AppointmentHold,
@@ -27,22 +25,14 @@ from scheduling.models import (
     Status,
 )
 from tests.factories import PatientFactory, PatientMedicationFactory, ProviderFactory, RoomFactory
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic, working_week
+from tests.pages_helpers import visible_text
+from tests.scheduling_helpers import SmallClinic, book_case, local, working_week
 
 # A Monday morning. Tuesday 3 November is Election Day and Wednesday 11 November Veterans
 # Day: the clinic (New York) is closed on both.
 NOW = local(2026, 11, 2, 10, 0)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db) -> SmallClinic:
-    return make_small_clinic()
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 @pytest.fixture
@@ -56,48 +46,23 @@ def warfarin_patient(**fields: object) -> Patient:
     return patient
 
 
-def book(
-    clinic: SmallClinic, patient: Patient, start: dt.datetime, code: str = "MBB", **place: object
-) -> Appointment:
-    return services.appointment_book(
-        patient=patient,
-        procedure_type=clinic.procedure(code),
-        region=str(place.pop("region", "lumbar")),
-        side=str(place.pop("side", "right")),
-        provider=place.pop("provider", clinic.chen),  # type: ignore[arg-type]
-        room=place.pop("room", clinic.suite1),  # type: ignore[arg-type]
-        start=start,
-        acting_user=None,
-    )
-
-
 # --- Reading the pages as a person does -----------------------------------------------------
-
-
-INLINE = re.compile(r"</?(a|span|time|strong|em|label)\b[^>]*>")
-
-
-def _visible(fragment: str) -> str:
-    """The text a reader sees: inline tags vanish, block tags separate words."""
-    fragment = re.sub(r"<(script|style)\b.*?</\1>", " ", fragment, flags=re.S)
-    fragment = INLINE.sub("", fragment)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def main_text(response) -> str:
     page = response.content.decode()
-    return _visible(page[page.find("<main") :])
+    return visible_text(page[page.find("<main") :])
 
 
 def headings(response, level: int) -> list[str]:
     page = response.content.decode()
-    return [_visible(h) for h in re.findall(rf"<h{level}\b[^>]*>(.*?)</h{level}>", page, re.S)]
+    return [visible_text(h) for h in re.findall(rf"<h{level}\b[^>]*>(.*?)</h{level}>", page, re.S)]
 
 
 def links(response) -> list[tuple[str, str]]:
     page = response.content.decode()
     return [
-        (_visible(text), html.unescape(href))
+        (visible_text(text), html.unescape(href))
         for href, text in re.findall(r'<a\b[^>]*href="([^"]*)"[^>]*>(.*?)</a>', page, re.S)
     ]
 
@@ -115,7 +80,7 @@ def params(url: str) -> dict[str, str]:
 def slot_links(response) -> list[tuple[str, str]]:
     page = response.content.decode()
     return [
-        (_visible(text), html.unescape(href))
+        (visible_text(text), html.unescape(href))
         for href, text in re.findall(r'<a class="slot" href="([^"]*)">(.*?)</a>', page, re.S)
     ]
 
@@ -200,7 +165,7 @@ def test_eligibility_lists_every_violation_with_its_date_and_one_click_to_search
 
     response = search(scheduler, patient, procedure_type="ESI_IL", side="left")
 
-    eligibility = _visible(section(response, "eligibility-heading"))
+    eligibility = visible_text(section(response, "eligibility-heading"))
     assert "Not allowed on Monday 2 November 2026." in eligibility
     assert "Warfarin is held 5 days" in eligibility
     assert "Lifts on Sunday 8 November 2026." in eligibility
@@ -219,7 +184,7 @@ def test_eligibility_lists_every_violation_with_its_date_and_one_click_to_search
         "from": "2026-11-10",
     }
     allowed = scheduler.get(again)
-    assert "Allowed." in _visible(section(allowed, "eligibility-heading"))
+    assert "Allowed." in visible_text(section(allowed, "eligibility-heading"))
     assert headings(allowed, 3)[0] == "Tuesday 10 November 2026"
 
 
@@ -228,7 +193,7 @@ def test_a_case_that_waiting_cannot_cure_says_so_plainly(clinic, scheduler):
 
     response = search(scheduler, patient, procedure_type="RFA")
 
-    eligibility = _visible(section(response, "eligibility-heading"))
+    eligibility = visible_text(section(response, "eligibility-heading"))
     assert "Not allowed on Monday 2 November 2026." in eligibility
     assert "Waiting will not lift this." in eligibility
     assert "Waiting alone will not make this case possible." in eligibility
@@ -241,11 +206,11 @@ def test_when_every_violation_lifts_but_a_later_rule_takes_over_the_page_names_t
     # An epidural booked on Wednesday, asked about again for that day (as after a lost race):
     # the spacing rule lifts on the 18th, when the first one's relief is still to record.
     patient = PatientFactory()
-    book(clinic, patient, local(2026, 11, 4, 9, 0), "ESI_IL")
+    book_case(clinic, patient=patient, start=local(2026, 11, 4, 9, 0), code="ESI_IL")
 
     response = search(scheduler, patient, procedure_type="ESI_IL", **{"from": "2026-11-04"})
 
-    eligibility = _visible(section(response, "eligibility-heading"))
+    eligibility = visible_text(section(response, "eligibility-heading"))
     assert "Lifts on Wednesday 18 November 2026." in eligibility
     assert "From Wednesday 18 November 2026, still:" in eligibility
     assert "relief must be recorded first" in eligibility
@@ -276,7 +241,7 @@ def test_slots_are_grouped_by_day_each_one_a_link_to_its_confirmation(clinic, sc
     assert first["procedure_type"] == "MBB"
 
     # The time picked on the calendar is free: said so, with a button to book it.
-    assert "Nothing stops this time" in _visible(section(response, "pick-heading"))
+    assert "Nothing stops this time" in visible_text(section(response, "pick-heading"))
 
     more = scheduler.get(link(response, "More slots"))
     assert len(slot_links(more)) == 24
@@ -379,7 +344,7 @@ def test_the_confirmation_shows_the_case_the_hold_plan_and_the_checklist_and_wri
     )
 
     assert response.status_code == 200
-    case = _visible(section(response, "case-heading"))
+    case = visible_text(section(response, "case-heading"))
     for words in (
         "Patient Wanda Farr",
         "Procedure Interlaminar epidural steroid injection (ESI_IL)",
@@ -391,14 +356,14 @@ def test_the_confirmation_shows_the_case_the_hold_plan_and_the_checklist_and_wri
         "Time 09:00–09:30",
     ):
         assert words in case
-    holds = _visible(section(response, "holds-heading"))
+    holds = visible_text(section(response, "holds-heading"))
     # Five days off before Thursday 19th: last dose Friday 13th, none from Saturday 14th;
     # restart six hours after the 09:30 end; an INR on the day.
     assert (
         "Warfarin (5 days off) Fri 13 Nov 2026 Sat 14 Nov 2026 Thu 19 Nov 2026, 15:30 "
         "Yes, on 19 November"
     ) in holds
-    checklist = _visible(section(response, "checklist-heading"))
+    checklist = visible_text(section(response, "checklist-heading"))
     expected = ChecklistItemTemplate.objects.filter(
         code__in=[
             "identity",
@@ -491,7 +456,7 @@ def test_a_slot_taken_meanwhile_is_refused_in_the_form_with_the_same_search_offe
         "sedation_for": "MBB",
         "from": "2026-11-04",
     }  # the search as it was: any provider, any room
-    taken = book(clinic, PatientFactory(), local(2026, 11, 4, 8, 0))  # another desk was quicker
+    taken = book_case(clinic, start=local(2026, 11, 4, 8, 0))  # another desk was quicker
 
     form = confirmation.content.decode()
     posted = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
@@ -502,7 +467,7 @@ def test_a_slot_taken_meanwhile_is_refused_in_the_form_with_the_same_search_offe
     page = response.content.decode()
     opened = page.index('<form method="get"')
     form = page[opened : page.index("</form>", opened)]
-    assert "Not booked. Dr. Chen is already booked 08:00-08:30 on Wed 04 Nov 2026." in _visible(
+    assert "Not booked. Dr. Chen is already booked 08:00-08:30 on Wed 04 Nov 2026." in visible_text(
         form
     )
     assert 'role="alert"' in form
@@ -525,7 +490,7 @@ def test_a_rule_refusal_at_booking_shows_every_violation_its_date_and_a_search_f
         confirm_query(clinic, patient, local(2026, 11, 6, 9, 0), procedure_type="ESI_IL"),
     )
 
-    text = _visible(section(response, "eligibility-heading"))
+    text = visible_text(section(response, "eligibility-heading"))
     refusal = main_text(response)
     assert "Not booked. ESI_IL on 2026-11-06 breaks 1 rule; allowed from 2026-11-08." in refusal
     assert "Lifts on Sunday 8 November 2026." in refusal
@@ -572,9 +537,16 @@ def test_other_refusals_at_booking_are_shown_in_the_form_and_write_nothing(
 def test_why_lists_every_reason_that_stops_a_busy_time(clinic, scheduler):
     patient = warfarin_patient(first_name="Wanda", last_name="Farr")
     wednesday = (2026, 11, 4)
-    book(clinic, PatientFactory(), local(*wednesday, 9, 45), room=clinic.suite2)  # Dr. Chen
-    book(clinic, PatientFactory(), local(*wednesday, 9, 30), provider=clinic.ortiz)  # Suite 1
-    book(clinic, patient, local(*wednesday, 10, 0), "TPI", provider=clinic.ortiz, room=clinic.exam)
+    book_case(clinic, start=local(*wednesday, 9, 45), room=clinic.suite2)  # Dr. Chen
+    book_case(clinic, start=local(*wednesday, 9, 30), provider=clinic.ortiz)  # Suite 1
+    book_case(
+        clinic,
+        patient=patient,
+        start=local(*wednesday, 10, 0),
+        code="TPI",
+        provider=clinic.ortiz,
+        room=clinic.exam,
+    )
     # After those bookings: Dr. Chen leaves early that day, and Suite 1's C-arm is serviced.
     ProviderDayException.objects.create(
         provider=clinic.chen,
@@ -605,7 +577,7 @@ def test_why_lists_every_reason_that_stops_a_busy_time(clinic, scheduler):
     )
 
     assert response.status_code == 200
-    answer = _visible(section(response, "answer-heading"))
+    answer = visible_text(section(response, "answer-heading"))
     assert answer.startswith("ESI_IL on Wednesday 4 November 2026, 10:00–10:30 What stops")
     for reason in (
         "Wanda Farr already has a case 10:00-10:15 on Wed 04 Nov 2026.",
@@ -639,7 +611,7 @@ def test_why_says_nothing_stops_a_free_time_and_offers_to_book_it(clinic, schedu
 
     page = response.content.decode()
     assert 'name="date" value="2026-11-04"' in page and 'name="time" value="10:30"' in page
-    answer = _visible(section(response, "answer-heading"))
+    answer = visible_text(section(response, "answer-heading"))
     assert "Nothing stops this time. Dr. Ortiz and Suite 1 are free" in answer
     booking = params(link(response, "Book this time"))
     assert booking["provider"] == str(clinic.ortiz.pk) and booking["room"] == str(clinic.suite1.pk)
@@ -659,7 +631,7 @@ def test_why_names_the_holiday_and_asks_about_every_provider_and_room(clinic, sc
             "time": "10:00",
         },
     )
-    answer = _visible(section(response, "answer-heading"))
+    answer = visible_text(section(response, "answer-heading"))
     assert "The clinic is closed on Thu 26 Nov 2026 (Thanksgiving" in answer
     assert "Dr. Chen: free" in answer and "Suite 2: free" in answer
     assert "Exam 1" not in answer  # not a room for a fluoroscopic block

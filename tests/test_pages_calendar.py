@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from html import unescape
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -26,35 +26,18 @@ from scheduling.models import (
     WorkingHours,
 )
 from tests.factories import PatientFactory, ProviderFactory, RoomFactory
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic
+from tests.scheduling_helpers import SmallClinic, book_case, local
 
 # A Wednesday morning before the first case; the clinic opens 07:00-19:00 on weekdays.
 NOW = local(2026, 11, 18, 6, 30)
 DAY = dt.date(2026, 11, 18)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.clock_at(NOW)
 
 
-@pytest.fixture
-def clinic(db: None) -> SmallClinic:
-    return make_small_clinic()
-
-
-def book(clinic: SmallClinic, hour: int, minute: int = 0, **place: object) -> Appointment:
-    return services.appointment_book(
-        patient=place.pop("patient", None) or PatientFactory(),  # type: ignore[arg-type]
-        procedure_type=clinic.procedure(str(place.pop("code", "MBB"))),
-        region=str(place.pop("region", "lumbar")),
-        side=str(place.pop("side", "right")),
-        provider=place.pop("provider", clinic.chen),  # type: ignore[arg-type]
-        room=place.pop("room", clinic.suite1),  # type: ignore[arg-type]
-        start=local(2026, 11, 18, hour, minute),
-        acting_user=None,
-    )
+def book(clinic: SmallClinic, hour: int, minute: int = 0, **place: Any) -> Appointment:
+    """A case on DAY at this time (book_case's defaults otherwise)."""
+    return book_case(clinic, start=local(2026, 11, 18, hour, minute), **place)
 
 
 class _Links(HTMLParser):

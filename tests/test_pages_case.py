@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import unescape
+from typing import Any
 
 import pytest
 import time_machine
@@ -20,56 +20,28 @@ from procedures.models import AuthorizationStatus, ProcedureType
 from scheduling import services
 from scheduling.models import Appointment, CancelCause, Reminder, ReminderKind, Status
 from tests.factories import PatientFactory, drug, payer
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic
+from tests.pages_helpers import page_text
+from tests.scheduling_helpers import SmallClinic, book_case, local
 
 NOW = local(2026, 11, 16, 10, 2)  # Monday 16 November 2026, at the desk
 CASE_AT = local(2026, 11, 17, 9, 0)  # Tuesday, the next day
 REQUIRED_FOR_MBB = ("identity", "consent", "no_infection", "contrast_allergy")
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db, clock) -> SmallClinic:
-    return make_small_clinic()
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 def book(
-    clinic: SmallClinic,
-    patient: Patient | None = None,
-    start: dt.datetime = CASE_AT,
-    procedure: str = "MBB",
-    acting_user: object = None,
-    **place: object,
+    clinic: SmallClinic, patient: Patient | None = None, start: dt.datetime = CASE_AT, **case: Any
 ) -> Appointment:
-    """A case booked through the real service, as the desk would."""
-    return services.appointment_book(
-        patient=patient or PatientFactory(first_name="Alice", last_name="Moreno"),
-        procedure_type=clinic.procedure(procedure),
-        region=str(place.pop("region", "lumbar")),
-        side=str(place.pop("side", "right")),
-        provider=place.pop("provider", clinic.chen),  # type: ignore[arg-type]
-        room=place.pop("room", clinic.suite1),  # type: ignore[arg-type]
-        start=start,
-        acting_user=acting_user,  # type: ignore[arg-type]
-    )
+    """Alice Moreno's case on Tuesday, unless told (book_case's defaults otherwise)."""
+    patient = patient or PatientFactory(first_name="Alice", last_name="Moreno")
+    return book_case(clinic, patient=patient, start=start, **case)
 
 
 def tick_all(case: Appointment, by: object, codes=REQUIRED_FOR_MBB) -> None:
     for item in case.checklist_items.filter(code__in=codes):
         services.checklist_tick(appointment=case, item=item, done=True, value=None, acting_user=by)
-
-
-def text(response) -> str:
-    """The page as a person reads it: tags gone, entities decoded, spaces collapsed."""
-    body = response.content.decode()
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    words = " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
-    return re.sub(r" ([.,;:])", r"\1", words)  # a link's end tag is no space before a stop
 
 
 def audit_actions(case: Appointment) -> list[str]:
@@ -96,7 +68,7 @@ def test_every_role_sees_the_patient_procedure_time_place_status_and_checklist_p
     response = pages_as(role).get(url(case))
 
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert f'href="/patients/{case.patient_id}/"' in response.content.decode()
     assert (
         f"Case {case.pk} · MBB for Alice Moreno Medial branch block (diagnostic), lumbar right"
@@ -115,9 +87,9 @@ def test_every_role_sees_the_patient_procedure_time_place_status_and_checklist_p
 def test_a_warfarin_patients_case_shows_the_hold_last_dose_restart_and_inr(clinic, pages_as):
     patient = PatientFactory()
     services.medication_add(patient=patient, drug=drug("warfarin"), acting_user=None)
-    case = book(clinic, patient, local(2026, 11, 24, 9, 0), procedure="ESI_IL")
+    case = book(clinic, patient, local(2026, 11, 24, 9, 0), code="ESI_IL")
 
-    page = text(pages_as("nurse").get(url(case)))
+    page = page_text(pages_as("nurse").get(url(case)))
 
     # Five days without before Tuesday 24th: last dose Wednesday 18th; restart 6 h after 09:30.
     assert (
@@ -129,14 +101,14 @@ def test_a_warfarin_patients_case_shows_the_hold_last_dose_restart_and_inr(clini
 
 def test_a_hold_that_can_no_longer_be_met_is_flagged_for_attention(clinic, pages_as):
     patient = PatientFactory()
-    case = book(clinic, patient, local(2026, 11, 19, 9, 0), procedure="ESI_IL")
+    case = book(clinic, patient, local(2026, 11, 19, 9, 0), code="ESI_IL")
     services.medication_add(patient=patient, drug=drug("warfarin"), acting_user=None)
 
-    page = text(pages_as("scheduler").get(url(case)))
+    page = page_text(pages_as("scheduler").get(url(case)))
 
     assert (
-        "Needs attention: Hold cannot be met: Warfarin (5 days) had to stop before the case on Thu 19 Nov 2026"
-        in page
+        "Needs attention: Hold cannot be met: Warfarin (5 days) had to stop before the case "
+        "on Thu 19 Nov 2026" in page
     )
 
 
@@ -145,7 +117,7 @@ def test_each_checklist_item_says_who_ticked_it_and_when(clinic, pages_as, make_
     nurse = make_staff("nurse", "nina.nurse")
     tick_all(case, nurse, codes=["consent"])
 
-    page = text(pages_as("scheduler").get(url(case)))
+    page = page_text(pages_as("scheduler").get(url(case)))
 
     assert "Consent signed Done nina.nurse, Mon 16 Nov, 10:02" in page
     assert "Identity, procedure, region and side confirmed Open" in page
@@ -158,7 +130,7 @@ def test_prior_authorization_is_missing_until_an_approved_one_covers_the_case_da
     case = book(clinic, patient)
     client = pages_as("scheduler")
 
-    assert "Missing No approved authorization covers Tue 17 Nov 2026." in text(
+    assert "Missing No approved authorization covers Tue 17 Nov 2026." in page_text(
         client.get(url(case))
     )
 
@@ -172,7 +144,7 @@ def test_prior_authorization_is_missing_until_an_approved_one_covers_the_case_da
         valid_from=dt.date(2026, 11, 1),
         valid_to=dt.date(2026, 12, 31),
     )
-    page = text(client.get(url(case)))
+    page = page_text(client.get(url(case)))
     assert (
         "Approved number PA-7731, valid 1 Nov 2026 to 31 Dec 2026: it covers Tue 17 Nov 2026"
         in page
@@ -185,7 +157,7 @@ def test_reminders_show_kind_due_time_channel_and_status(clinic, pages_as):
     [reminder] = case.reminders.filter(kind=ReminderKind.APPOINTMENT)
     Reminder.objects.filter(pk=reminder.pk).update(status="failed", last_error="mailbox full")
 
-    page = text(pages_as("nurse").get(url(case)))
+    page = page_text(pages_as("nurse").get(url(case)))
 
     due = reminder.due_at.astimezone(local(2026, 1, 1).tzinfo)
     assert f"Appointment {due:%a} {due.day} {due:%b %Y, %H:%M} Email Failed (mailbox full)" in page
@@ -195,7 +167,7 @@ def test_the_change_history_is_on_the_page_in_words(clinic, pages_as, make_staff
     scheduler = make_staff("scheduler", "scheduler-1")
     case = book(clinic, acting_user=scheduler)
 
-    page = text(pages_as("nurse").get(url(case)))
+    page = page_text(pages_as("nurse").get(url(case)))
 
     assert (
         "History Booked by scheduler-1 on Mon 16 Nov 10:02 for Tue 17 Nov 09:00 (Dr. Chen, Suite 1)"
@@ -207,7 +179,7 @@ def test_an_unknown_case_is_a_404_page_with_the_header(clinic, pages_as):
     response = pages_as("scheduler").get("/appointments/999999/")
 
     assert response.status_code == 404
-    page = text(response)
+    page = page_text(response)
     assert "No case number 999999" in page
     assert "Signed in as" in page
 
@@ -276,7 +248,7 @@ def test_the_reschedule_page_offers_slots_by_day_after_the_cases_own_date(clinic
     response = pages_as("scheduler").get(url(case, "reschedule"), {"from": "2026-11-18"})
 
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert "Now: Tue 17 Nov 09:00 (Dr. Chen, Suite 1)" in page
     assert "Wednesday 18 November" in page
     assert "Move to Wednesday 18 November 08:00–08:30 Dr. Chen, Suite 1" in page
@@ -309,7 +281,7 @@ def test_choosing_a_slot_moves_the_case_audits_it_and_says_from_when_to_when(cli
     assert response.redirect_chain == [(url(case), 302)]
     assert (
         "Moved from Tue 17 Nov 09:00 (Dr. Chen, Suite 1) to Wed 18 Nov 10:00 (Dr. Ortiz, Suite 2)."
-        in text(response)
+        in page_text(response)
     )
     case.refresh_from_db()
     assert (case.start, case.provider, case.room) == (
@@ -331,7 +303,9 @@ def test_a_time_outside_working_hours_is_refused_in_the_services_words_and_nothi
     )
 
     assert response.status_code == 200
-    assert "Not moved. Dr. Chen is not working 07:00-07:30 on Wed 18 Nov 2026." in text(response)
+    assert "Not moved. Dr. Chen is not working 07:00-07:30 on Wed 18 Nov 2026." in page_text(
+        response
+    )
     assert 'value="2026-11-18T07:00"' in response.content.decode()  # the typed time stays
     case.refresh_from_db()
     assert case.start == CASE_AT
@@ -343,14 +317,14 @@ def test_a_move_the_rules_refuse_lists_each_rule_with_its_date_and_a_search_from
 ):
     patient = PatientFactory()
     services.medication_add(patient=patient, drug=drug("warfarin"), acting_user=None)
-    case = book(clinic, patient, local(2026, 11, 24, 9, 0), procedure="ESI_IL")
+    case = book(clinic, patient, local(2026, 11, 24, 9, 0), code="ESI_IL")
 
     response = pages_as("scheduler").post(
         url(case, "reschedule"),
         {"start": "2026-11-19T09:00", "provider": clinic.chen.pk, "room": clinic.suite1.pk},
     )
 
-    page = text(response)
+    page = page_text(response)
     assert "Not moved. ESI_IL on 2026-11-19 breaks 1 rule; allowed from 2026-11-22." in page
     assert "Allowed from Sunday 22 November 2026: search from 22 November." in page
     assert '<a href="?from=2026-11-22">' in response.content.decode()
@@ -366,7 +340,9 @@ def test_a_slot_taken_a_moment_ago_is_refused_in_the_form(clinic, pages_as):
         {"start": "2026-11-18T10:00", "provider": clinic.chen.pk, "room": clinic.suite2.pk},
     )
 
-    assert "Not moved. Dr. Chen is already booked 10:00-10:30 on Wed 18 Nov 2026." in text(response)
+    assert "Not moved. Dr. Chen is already booked 10:00-10:30 on Wed 18 Nov 2026." in page_text(
+        response
+    )
     case.refresh_from_db()
     assert case.start == CASE_AT
 
@@ -401,7 +377,9 @@ def test_a_case_no_longer_scheduled_cannot_be_rescheduled_and_the_case_page_says
     response = pages_as("scheduler").get(url(case, "reschedule"), follow=True)
 
     assert response.redirect_chain == [(url(case), 302)]
-    assert "This appointment is cancelled; only a scheduled one can be moved." in text(response)
+    assert "This appointment is cancelled; only a scheduled one can be moved." in page_text(
+        response
+    )
 
 
 # --- Cancel -------------------------------------------------------------------------------------
@@ -430,7 +408,7 @@ def test_a_scheduler_cancels_with_a_cause_and_a_reason_and_the_case_page_shows_b
     )
 
     assert response.redirect_chain == [(url(case), 302)]
-    page = text(response)
+    page = page_text(response)
     assert "Case cancelled (Patient ill). Its reminders are cancelled." in page
     assert "Cause: Patient ill. Reason: “has the flu”" in page
     assert "Status Cancelled" in page
@@ -472,7 +450,7 @@ def test_cancelling_from_a_stale_page_shows_the_services_sentence_as_a_message(c
     )
 
     assert response.status_code == 200
-    assert "This appointment is cancelled; it cannot be cancelled." in text(response)
+    assert "This appointment is cancelled; it cannot be cancelled." in page_text(response)
     case.refresh_from_db()
     assert case.cancel_reason == "first"
     assert audit_actions(case) == ["appointment.book", "appointment.cancelled"]
@@ -498,13 +476,11 @@ def test_check_in_with_open_items_is_refused_listing_them_and_offering_the_overr
         response = pages_as("nurse").post(url(case, "check-in"))
 
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert (
-        "Not checked in. 2 required checklist item(s) open: No fever, infection or antibiotics; "
-        "Contrast allergy reviewed. Complete them, or check in with an override reason." in page
-    )
-    assert (
-        "Open required items: No fever, infection or antibiotics Contrast allergy reviewed" in page
+        "Not checked in. 2 required checklist items are open: "
+        "No fever, infection or antibiotics Contrast allergy reviewed "
+        "Complete them, or check in with an override reason." in page
     )
     assert '<textarea name="override_reason"' in response.content.decode()
     case.refresh_from_db()
@@ -521,7 +497,7 @@ def test_an_override_without_a_written_reason_is_refused_in_the_form(clinic, pag
 
     html = response.content.decode()
     assert "<li>Write why the patient is checked in with items open.</li>" in html
-    assert "Contrast allergy reviewed" in text(response)
+    assert "Contrast allergy reviewed" in page_text(response)
     case.refresh_from_db()
     assert case.status == Status.SCHEDULED
     assert audit_actions(case) == ["appointment.book"]
@@ -537,7 +513,7 @@ def test_an_override_with_a_reason_checks_in_and_is_audited_and_shown(clinic, pa
         follow=True,
     )
 
-    page = text(response)
+    page = page_text(response)
     assert "Checked in with an override; the reason is recorded." in page
     assert "Checked in with an override at 08:30: “INR done at GP”" in page
     assert f"Checked in with an override by {client.user.username} on Tue 17 Nov 08:30" in page
@@ -558,7 +534,7 @@ def test_a_case_with_its_checklist_done_checks_in_with_one_click(
 
     response = pages_as("nurse").post(url(case, "check-in"), follow=True)
 
-    assert "Checked in." in text(response)
+    assert "Checked in." in page_text(response)
     case.refresh_from_db()
     assert case.status == Status.CHECKED_IN
     assert case.check_in_override_reason == ""
@@ -567,7 +543,7 @@ def test_a_case_with_its_checklist_done_checks_in_with_one_click(
 def test_check_in_is_offered_to_nurses_on_the_day_only(clinic, pages_as, clock):
     case = book(clinic)
 
-    assert "Check-in opens on the day of the case, Tuesday 17 November." in text(
+    assert "Check-in opens on the day of the case, Tuesday 17 November." in page_text(
         pages_as("nurse").get(url(case))
     )
     clock.move_to(local(2026, 11, 17, 8, 0))
@@ -589,7 +565,7 @@ def test_a_nurse_completes_a_checked_in_case(clinic, pages_as, make_staff, case_
 
     response = pages_as("nurse").post(url(case, "complete"), follow=True)
 
-    page = text(response)
+    page = page_text(response)
     assert "Case completed." in page
     assert "Record relief" in page
     case.refresh_from_db()
@@ -603,23 +579,23 @@ def test_completing_from_a_stale_page_shows_the_refusal_as_a_message_not_an_erro
     response = pages_as("nurse").post(url(case, "complete"), follow=True)
 
     assert response.status_code == 200
-    assert "This appointment is scheduled; it cannot be completed." in text(response)
+    assert "This appointment is scheduled; it cannot be completed." in page_text(response)
     assert audit_actions(case) == ["appointment.book"]
 
 
 def test_the_desk_marks_a_no_show_once_the_start_has_passed(clinic, pages_as, clock):
     case = book(clinic)
     client = pages_as("scheduler")
-    assert "Mark as a no-show" not in text(client.get(url(case)))
+    assert "Mark as a no-show" not in page_text(client.get(url(case)))
 
     early = client.post(url(case, "no-show"), follow=True)
-    assert "A patient can be marked as a no-show only once the start time has passed." in text(
+    assert "A patient can be marked as a no-show only once the start time has passed." in page_text(
         early
     )
     clock.move_to(local(2026, 11, 17, 9, 20))
     response = client.post(url(case, "no-show"), follow=True)
 
-    assert "Marked as a no-show." in text(response)
+    assert "Marked as a no-show." in page_text(response)
     case.refresh_from_db()
     assert case.status == Status.NO_SHOW
     assert audit_actions(case) == ["appointment.book", "appointment.no_show"]
@@ -639,7 +615,7 @@ def test_a_nurse_records_relief_in_percent(completed_case, pages_as):
 
     response = client.post(url(completed_case, "outcome"), {"relief_percent": "85"}, follow=True)
 
-    page = text(response)
+    page = page_text(response)
     assert "Relief recorded: 85%." in page
     assert f"Relief 85% recorded by {client.user.username} on Tue 17 Nov 2026, 08:30" in page
     completed_case.refresh_from_db()
@@ -652,7 +628,7 @@ def test_relief_from_pain_before_and_after_is_computed_by_the_service(completed_
         url(completed_case, "outcome"), {"pain_before": "8", "pain_after": "1"}, follow=True
     )
 
-    assert "Relief recorded: 88% (pain 8 before, 1 after)." in text(response)
+    assert "Relief recorded: 88% (pain 8 before, 1 after)." in page_text(response)
     completed_case.refresh_from_db()
     assert (completed_case.relief_percent, completed_case.pain_before) == (88, 8)
 
@@ -682,7 +658,7 @@ def test_an_outcome_typed_wrong_is_shown_in_the_form_and_nothing_is_written(
     response = pages_as("nurse").post(url(completed_case, "outcome"), body)
 
     assert response.status_code == 200
-    assert error in text(response)
+    assert error in page_text(response)
     completed_case.refresh_from_db()
     assert completed_case.relief_percent is None
     assert "appointment.outcome" not in audit_actions(completed_case)
@@ -693,7 +669,7 @@ def test_relief_before_completion_is_refused_as_a_message(clinic, pages_as):
 
     response = pages_as("nurse").post(url(case, "outcome"), {"relief_percent": "85"}, follow=True)
 
-    assert "Relief is recorded once the case is completed; it is scheduled." in text(response)
+    assert "Relief is recorded once the case is completed; it is scheduled." in page_text(response)
     case.refresh_from_db()
     assert case.relief_percent is None
 
@@ -728,7 +704,7 @@ def test_a_role_the_api_does_not_allow_gets_a_403_page_and_writes_nothing(
     response = pages_as(role).post(url(case, action), body)
 
     assert response.status_code == 403
-    assert "This page is not open to your account" in text(response)
+    assert "This page is not open to your account" in page_text(response)
     case.refresh_from_db()
     assert (case.status, case.start, case.relief_percent) == (
         Status.SCHEDULED,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html.parser import HTMLParser
 
 import pytest
-import time_machine
 from django.test import Client
 
 from clinic.models import Patient
@@ -15,31 +13,14 @@ from procedures.models import AuthorizationStatus
 from scheduling import selectors, services
 from scheduling.models import Appointment
 from tests.factories import PatientFactory, drug, payer
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic
+from tests.pages_helpers import tables
+from tests.scheduling_helpers import SmallClinic, book_case, local
 
 # A Wednesday morning before the first case; the clinic's hours are 08:00-17:00.
 NOW = local(2026, 11, 18, 7, 30)
 TODAY = NOW.date()
 
-
-def book(
-    clinic: SmallClinic,
-    patient: Patient,
-    start: dt.datetime,
-    procedure: str = "MBB",
-    **place: object,
-) -> Appointment:
-    """Book a case through the real service, as the desk would."""
-    return services.appointment_book(
-        patient=patient,
-        procedure_type=clinic.procedure(procedure),
-        region=str(place.pop("region", "lumbar")),
-        side=str(place.pop("side", "right")),
-        provider=place.pop("provider", clinic.chen),  # type: ignore[arg-type]
-        room=place.pop("room", clinic.suite1),  # type: ignore[arg-type]
-        start=start,
-        acting_user=None,
-    )
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 def approve_authorization(
@@ -63,39 +44,6 @@ def medicare_patient(first: str, last: str) -> Patient:
     return PatientFactory(first_name=first, last_name=last, payer=payer("medicare"))
 
 
-class _Tables(HTMLParser):
-    """The text of each row of each table on the page, cell by cell, keyed by the table's id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._cell: list[str] | None = None
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-        elif tag in ("li", "p", "br") and self._cell is not None:
-            self._cell.append(" ")  # list items read as separate sentences
-        if tag == "span" and ("class", "visually-hidden") in attrs:
-            self._hidden += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        if tag == "span" and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None and not self._hidden:
-            self._cell.append(data)
-
-
 def section(html: str, heading_id: str) -> str:
     """The HTML of the <section> labelled by this heading id."""
     match = re.search(
@@ -107,20 +55,8 @@ def section(html: str, heading_id: str) -> str:
 
 def rows_of(html: str) -> list[list[str]]:
     """The body rows of the first table in this HTML (the header row left out)."""
-    parser = _Tables()
-    parser.feed(html)
-    return parser.tables[0][1:] if parser.tables else []
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db: None) -> SmallClinic:
-    return make_small_clinic()
+    found = tables(html)
+    return found[0][1:] if found else []
 
 
 @pytest.fixture
@@ -138,15 +74,28 @@ def test_the_desk_shows_todays_and_tomorrows_cases_in_time_order_with_everything
     ben = PatientFactory(first_name="Ben", last_name="Okafor", mrn="MRN-BEN")
     carmen = PatientFactory(first_name="Carmen", last_name="Silva", mrn="MRN-CARMEN")
     dev = PatientFactory(first_name="Dev", last_name="Patel", mrn="MRN-DEV")
-    book(
-        clinic, ben, local(2026, 11, 18, 11, 30), "TPI", region="cervical", side="left",
-        provider=clinic.ortiz, room=clinic.exam,
-    )  # fmt: skip
-    first = book(clinic, alice, local(2026, 11, 18, 9, 0))
-    cancelled = book(clinic, carmen, local(2026, 11, 18, 14, 0), "ESI_TF", side="bilateral")
+    book_case(
+        clinic,
+        patient=ben,
+        start=local(2026, 11, 18, 11, 30),
+        code="TPI",
+        region="cervical",
+        side="left",
+        provider=clinic.ortiz,
+        room=clinic.exam,
+    )
+    first = book_case(clinic, patient=alice, start=local(2026, 11, 18, 9, 0))
+    cancelled = book_case(
+        clinic, patient=carmen, start=local(2026, 11, 18, 14, 0), code="ESI_TF", side="bilateral"
+    )
     services.appointment_cancel(appointment=cancelled, reason="Patient has flu", acting_user=None)
-    book(
-        clinic, dev, local(2026, 11, 19, 8, 0), "ESI_IL", provider=clinic.ortiz, room=clinic.suite2
+    book_case(
+        clinic,
+        patient=dev,
+        start=local(2026, 11, 19, 8, 0),
+        code="ESI_IL",
+        provider=clinic.ortiz,
+        room=clinic.suite2,
     )
 
     response = scheduler.get("/desk/")
@@ -192,21 +141,33 @@ def test_the_desk_shows_todays_and_tomorrows_cases_in_time_order_with_everything
 
 
 def test_the_desk_follows_the_clinics_clock_not_utc_and_leaves_out_other_days(
-    clinic, scheduler, frozen_clock
+    clinic, scheduler, clock
 ):
-    frozen_clock.move_to(local(2026, 11, 17, 7, 0))
-    book(clinic, PatientFactory(first_name="Yesterday", last_name="Case"), local(2026, 11, 17, 16))
-    frozen_clock.move_to(NOW)
-    book(
-        clinic, PatientFactory(first_name="Alice", last_name="Moreno"), local(2026, 11, 18, 16, 30)
+    clock.move_to(local(2026, 11, 17, 7, 0))
+    book_case(
+        clinic,
+        patient=PatientFactory(first_name="Yesterday", last_name="Case"),
+        start=local(2026, 11, 17, 16),
     )
-    book(
-        clinic, PatientFactory(first_name="Late", last_name="Tomorrow"), local(2026, 11, 19, 16, 30)
+    clock.move_to(NOW)
+    book_case(
+        clinic,
+        patient=PatientFactory(first_name="Alice", last_name="Moreno"),
+        start=local(2026, 11, 18, 16, 30),
     )
-    book(clinic, PatientFactory(first_name="Friday", last_name="Case"), local(2026, 11, 20, 8))
+    book_case(
+        clinic,
+        patient=PatientFactory(first_name="Late", last_name="Tomorrow"),
+        start=local(2026, 11, 19, 16, 30),
+    )
+    book_case(
+        clinic,
+        patient=PatientFactory(first_name="Friday", last_name="Case"),
+        start=local(2026, 11, 20, 8),
+    )
 
     # 20:00 in New York is already the 19th in UTC: still the 18th on the clinic's clock.
-    frozen_clock.move_to(local(2026, 11, 18, 20, 0))
+    clock.move_to(local(2026, 11, 18, 20, 0))
     html = scheduler.get("/desk/").content.decode()
 
     today_names = [row[1].split(" MRN")[0] for row in rows_of(section(html, "day-2026-11-18"))]
@@ -235,7 +196,7 @@ def test_a_hold_that_can_no_longer_be_met_is_listed_with_its_reason_and_a_resche
     clinic, scheduler
 ):
     hana = PatientFactory(first_name="Hana", last_name="Ito")
-    case = book(clinic, hana, local(2026, 11, 20, 9, 0), "ESI_IL")
+    case = book_case(clinic, patient=hana, start=local(2026, 11, 20, 9, 0), code="ESI_IL")
     # Clopidogrel needs 7 days off before an interlaminar ESI; the case is in 2 days.
     services.medication_add(patient=hana, drug=drug("clopidogrel"), acting_user=None)
 
@@ -258,7 +219,9 @@ def test_a_hold_that_can_no_longer_be_met_is_listed_with_its_reason_and_a_resche
 def test_a_case_whose_prior_authorization_is_missing_is_listed_with_a_link_to_the_case(
     clinic, scheduler
 ):
-    case = book(clinic, medicare_patient("Ines", "Duarte"), local(2026, 11, 23, 10, 0))
+    case = book_case(
+        clinic, patient=medicare_patient("Ines", "Duarte"), start=local(2026, 11, 23, 10, 0)
+    )
 
     html = scheduler.get("/desk/").content.decode()
 
@@ -275,7 +238,7 @@ def test_a_request_waiting_for_the_payer_is_said_beside_the_missing_authorizatio
     clinic, scheduler
 ):
     ines = medicare_patient("Ines", "Duarte")
-    book(clinic, ines, local(2026, 11, 23, 10, 0))
+    book_case(clinic, patient=ines, start=local(2026, 11, 23, 10, 0))
     services.authorization_save(
         patient=ines,
         acting_user=None,
@@ -296,7 +259,7 @@ def test_an_authorization_ending_before_a_later_case_is_listed_even_beyond_the_t
     clinic, scheduler
 ):
     jon = medicare_patient("Jon", "Berg")
-    case = book(clinic, jon, local(2026, 12, 10, 9, 0))
+    case = book_case(clinic, patient=jon, start=local(2026, 12, 10, 9, 0))
     approve_authorization(jon, "MBB", "MC-4411", dt.date(2026, 11, 1), dt.date(2026, 11, 25))
 
     [row] = rows_of(section(scheduler.get("/desk/").content.decode(), "attention-heading"))
@@ -312,15 +275,17 @@ def test_an_authorization_ending_before_a_later_case_is_listed_even_beyond_the_t
 
 def test_covered_cancelled_and_far_away_cases_need_no_attention(clinic, scheduler):
     covered = medicare_patient("Kim", "Covered")
-    book(clinic, covered, local(2026, 11, 23, 9, 0))
+    book_case(clinic, patient=covered, start=local(2026, 11, 23, 9, 0))
     approve_authorization(covered, "MBB", "MC-1", dt.date(2026, 11, 1), dt.date(2026, 12, 31))
     renewed = medicare_patient("Lea", "Renewed")
-    book(clinic, renewed, local(2026, 12, 10, 9, 0))
+    book_case(clinic, patient=renewed, start=local(2026, 12, 10, 9, 0))
     approve_authorization(renewed, "MBB", "MC-2", dt.date(2026, 11, 1), dt.date(2026, 11, 25))
     approve_authorization(renewed, "MBB", "MC-3", dt.date(2026, 11, 26), dt.date(2027, 1, 31))
     # Missing, but three weeks away and no authorization about to end: not the desk's today.
-    book(clinic, medicare_patient("Max", "Later"), local(2026, 12, 9, 9, 0))
-    gone = book(clinic, medicare_patient("Noa", "Cancelled"), local(2026, 11, 24, 9, 0))
+    book_case(clinic, patient=medicare_patient("Max", "Later"), start=local(2026, 12, 9, 9, 0))
+    gone = book_case(
+        clinic, patient=medicare_patient("Noa", "Cancelled"), start=local(2026, 11, 24, 9, 0)
+    )
     services.appointment_cancel(appointment=gone, reason="Moved away", acting_user=None)
 
     html = scheduler.get("/desk/").content.decode()
@@ -331,7 +296,7 @@ def test_covered_cancelled_and_far_away_cases_need_no_attention(clinic, schedule
 
 def test_a_case_with_several_problems_is_listed_once_with_every_reason(clinic, scheduler):
     olga = medicare_patient("Olga", "Many")
-    case = book(clinic, olga, local(2026, 11, 19, 9, 0))
+    case = book_case(clinic, patient=olga, start=local(2026, 11, 19, 9, 0))
     Appointment.objects.filter(pk=case.pk).update(
         attention="Dr. Chen no longer works on Thursday mornings: move the case."
     )
@@ -351,8 +316,12 @@ def test_a_case_with_several_problems_is_listed_once_with_every_reason(clinic, s
 
 
 def test_cases_needing_attention_come_in_time_order(clinic, scheduler):
-    later = book(clinic, medicare_patient("Later", "One"), local(2026, 11, 27, 9, 0))
-    sooner = book(clinic, medicare_patient("Sooner", "One"), local(2026, 11, 19, 9, 0))
+    later = book_case(
+        clinic, patient=medicare_patient("Later", "One"), start=local(2026, 11, 27, 9, 0)
+    )
+    sooner = book_case(
+        clinic, patient=medicare_patient("Sooner", "One"), start=local(2026, 11, 19, 9, 0)
+    )
     Appointment.objects.filter(pk=later.pk).update(attention="Room closed for repairs.")
 
     listed = selectors.cases_needing_attention(today=TODAY)
@@ -366,8 +335,8 @@ def test_cases_needing_attention_come_in_time_order(clinic, scheduler):
 
 
 def test_the_attention_window_ends_fourteen_days_ahead(clinic, scheduler):
-    book(clinic, medicare_patient("Last", "Day"), local(2026, 12, 2, 16, 0))
-    book(clinic, medicare_patient("Day", "After"), local(2026, 12, 3, 8, 0))
+    book_case(clinic, patient=medicare_patient("Last", "Day"), start=local(2026, 12, 2, 16, 0))
+    book_case(clinic, patient=medicare_patient("Day", "After"), start=local(2026, 12, 3, 8, 0))
 
     names = [item.case.patient.full_name for item in selectors.cases_needing_attention(today=TODAY)]
 
@@ -394,10 +363,10 @@ def test_the_desk_has_a_patient_search_and_links_to_book_and_to_the_calendar(cli
 
 
 def test_patient_names_and_attention_text_are_escaped(clinic, scheduler):
-    case = book(
+    case = book_case(
         clinic,
-        PatientFactory(first_name="<script>x()</script>", last_name="Moreno"),
-        local(2026, 11, 18, 9, 0),
+        patient=PatientFactory(first_name="<script>x()</script>", last_name="Moreno"),
+        start=local(2026, 11, 18, 9, 0),
     )
     Appointment.objects.filter(pk=case.pk).update(attention="<b>move</b> it")
 
@@ -440,7 +409,7 @@ def book_many(clinic: SmallClinic, count: int) -> None:
             patient = medicare_patient(f"Auth{number}", "Ending")
         else:
             patient = PatientFactory(first_name=f"Plain{number}")
-        case = book(clinic, patient, start, provider=provider, room=room)
+        case = book_case(clinic, patient=patient, start=start, provider=provider, room=room)
         if number % 4 == 1:
             approve_authorization(
                 patient, "MBB", f"MC-{number}", dt.date(2026, 11, 1), dt.date(2026, 11, 18)
@@ -466,33 +435,35 @@ def test_the_desk_takes_the_same_few_queries_for_two_cases_or_forty(
 def make_desk_day(clinic: SmallClinic) -> dict[str, Appointment]:
     """A desk worth looking at on NOW's day: cases today and tomorrow, two needing attention."""
     cases = {
-        "alice": book(
+        "alice": book_case(
             clinic,
-            PatientFactory(first_name="Alice", last_name="Moreno", mrn="MRN-1001"),
-            local(2026, 11, 18, 9, 0),
+            patient=PatientFactory(first_name="Alice", last_name="Moreno", mrn="MRN-1001"),
+            start=local(2026, 11, 18, 9, 0),
         ),
-        "ben": book(
+        "ben": book_case(
             clinic,
-            PatientFactory(first_name="Ben", last_name="Okafor", mrn="MRN-1002"),
-            local(2026, 11, 18, 11, 30),
-            "TPI",
+            patient=PatientFactory(first_name="Ben", last_name="Okafor", mrn="MRN-1002"),
+            start=local(2026, 11, 18, 11, 30),
+            code="TPI",
             region="cervical",
             side="left",
             provider=clinic.ortiz,
             room=clinic.exam,
         ),
-        "dev": book(
+        "dev": book_case(
             clinic,
-            PatientFactory(first_name="Dev", last_name="Patel", mrn="MRN-1003"),
-            local(2026, 11, 19, 8, 0),
-            "ESI_IL",
+            patient=PatientFactory(first_name="Dev", last_name="Patel", mrn="MRN-1003"),
+            start=local(2026, 11, 19, 8, 0),
+            code="ESI_IL",
             provider=clinic.ortiz,
             room=clinic.suite2,
         ),
-        "ines": book(clinic, medicare_patient("Ines", "Duarte"), local(2026, 11, 23, 10, 0)),
+        "ines": book_case(
+            clinic, patient=medicare_patient("Ines", "Duarte"), start=local(2026, 11, 23, 10, 0)
+        ),
     }
     hana = PatientFactory(first_name="Hana", last_name="Ito", mrn="MRN-1004")
-    cases["hana"] = book(clinic, hana, local(2026, 11, 20, 9, 0), "ESI_IL")
+    cases["hana"] = book_case(clinic, patient=hana, start=local(2026, 11, 20, 9, 0), code="ESI_IL")
     services.medication_add(patient=hana, drug=drug("clopidogrel"), acting_user=None)
     return cases
 
@@ -500,7 +471,7 @@ def make_desk_day(clinic: SmallClinic) -> dict[str, Appointment]:
 def test_an_authorization_still_covers_a_case_on_its_last_day(clinic, scheduler):
     pia = medicare_patient("Pia", "Lastday")
     # Valid through the 25th means the whole of the 25th, whatever the hour of the case.
-    book(clinic, pia, local(2026, 11, 25, 16, 0))
+    book_case(clinic, patient=pia, start=local(2026, 11, 25, 16, 0))
     approve_authorization(pia, "MBB", "MC-77", dt.date(2026, 11, 1), dt.date(2026, 11, 25))
 
     assert selectors.authorizations_expiring_before_case(within_days=14) == []

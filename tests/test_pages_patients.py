@@ -10,7 +10,6 @@ import datetime as dt
 import re
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,65 +19,21 @@ from procedures.models import AuthorizationStatus, ProcedureHistory, ProcedureTy
 from scheduling import services
 from scheduling.models import Appointment, Reminder, ReminderKind, ReminderStatus, Status
 from tests.factories import PatientFactory, drug, payer
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic
-from tests.test_home_page import table_rows
-
-pytestmark = pytest.mark.django_db
+from tests.pages_helpers import html_of, table_rows
+from tests.scheduling_helpers import SmallClinic, book_case, case_done_here, local
 
 # A Wednesday morning before the first case.
 NOW = local(2026, 11, 18, 7, 30)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_at(NOW)]
 
 
 # Working days after NOW, for cases booked through the service.
 WEEKDAYS_AHEAD = [dt.date(2026, 11, d) for d in (19, 20, 23, 24, 25, 27, 30)]
 
 
-@pytest.fixture
-def clinic(db: None) -> SmallClinic:
-    return make_small_clinic()
-
-
-def html_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
 def rows_after_header(html: str) -> list[list[str]]:
     return [row for row in table_rows(html) if row and row[0] != "Name"]
-
-
-def book(clinic: SmallClinic, patient: Patient, start: dt.datetime, **place: str) -> Appointment:
-    return services.appointment_book(
-        patient=patient,
-        procedure_type=ProcedureType.objects.get(code=place.pop("procedure", "MBB")),
-        region=place.pop("region", "lumbar"),
-        side=place.pop("side", "right"),
-        provider=clinic.chen,
-        room=clinic.suite1,
-        start=start,
-        acting_user=None,
-    )
-
-
-def done_here(clinic: SmallClinic, patient: Patient, start: dt.datetime, relief: int, **place):
-    """A case booked, checked in, completed and its relief recorded, on its own day."""
-    with time_machine.travel(start - dt.timedelta(hours=1), tick=False):
-        case = book(clinic, patient, start, **place)
-    with time_machine.travel(start, tick=False):
-        services.appointment_check_in(
-            appointment=case, acting_user=None, override_reason="Checked on paper"
-        )
-        services.appointment_complete(appointment=case, acting_user=None)
-        services.appointment_record_outcome(
-            appointment=case, acting_user=None, relief_percent=relief
-        )
-    return case
 
 
 # --- Who may open them ---------------------------------------------------------------------------
@@ -129,7 +84,7 @@ def test_a_search_lists_name_mrn_birth_date_payer_and_next_case_with_links(pages
     )
     carl = PatientFactory(mrn="B200", first_name="Carl", last_name="Leeds")
     PatientFactory(mrn="C300", first_name="Bob", last_name="Stone")
-    case = book(clinic, ann, local(2026, 11, 25, 9))
+    case = book_case(clinic, patient=ann, start=local(2026, 11, 25, 9))
 
     html = html_of(pages_as("nurse").get("/patients/", {"q": "lee"}))
 
@@ -205,7 +160,7 @@ def test_the_search_page_reads_the_same_few_queries_for_5_or_25_patients_with_ca
         for n in range(count):
             patient = PatientFactory(mrn=f"L{n:03d}", last_name="Lee")
             day = WEEKDAYS_AHEAD[n // 8]
-            book(clinic, patient, local(day.year, day.month, day.day, 8 + n % 8))
+            book_case(clinic, patient=patient, start=local(day.year, day.month, day.day, 8 + n % 8))
         with CaptureQueriesContext(connection) as queries:
             html = html_of(client.get("/patients/", {"q": "Lee"}))
         assert len(rows_after_header(html)) == count
@@ -369,7 +324,7 @@ def ann(clinic: SmallClinic) -> Patient:
         payer=payer("medicare"),
         diabetic=True,
     )
-    done_here(clinic, patient, local(2026, 11, 4, 9), 85)
+    case_done_here(clinic, patient=patient, start=local(2026, 11, 4, 9), relief=85)
     procedure_services.history_add(
         patient=patient,
         procedure_type=ProcedureType.objects.get(code="ESI_TF"),
@@ -394,8 +349,10 @@ def ann(clinic: SmallClinic) -> Patient:
         valid_from=dt.date(2026, 11, 1),
         valid_to=dt.date(2027, 1, 31),
     )
-    book(clinic, patient, local(2026, 11, 30, 10), procedure="ESI_TF", side="left")
-    cancelled = book(clinic, patient, local(2026, 11, 20, 14), procedure="TPI", region="cervical")
+    book_case(clinic, patient=patient, start=local(2026, 11, 30, 10), code="ESI_TF", side="left")
+    cancelled = book_case(
+        clinic, patient=patient, start=local(2026, 11, 20, 14), code="TPI", region="cervical"
+    )
     services.appointment_cancel(
         appointment=cancelled, reason="Flu", cause="patient_ill", acting_user=None
     )

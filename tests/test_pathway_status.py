@@ -27,9 +27,12 @@ from scheduling.pathway_status import (
 from scheduling.patient_summary import patient_pathways
 from tests.factories import PatientFactory, drug, payer
 from tests.rules_fixtures import COMMERCIAL, DEFAULT, booked, done, psych
-from tests.scheduling_helpers import local, make_small_clinic
+from tests.scheduling_helpers import book_case, local
 
 TODAY = dt.date(2026, 11, 18)
+NOW = local(2026, 11, 18, 7, 30)  # TODAY, before the first case
+
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 def sentences(sessions, evaluations=(), rule_set=DEFAULT, today=TODAY) -> list[str]:
@@ -339,14 +342,6 @@ def test_dates_carry_their_year_only_outside_this_one():
 
 # --- Real patients --------------------------------------------------------------------------------
 
-NOW = local(2026, 11, 18, 7, 30)
-
-
-@pytest.fixture
-def clinic(db):
-    with time_machine.travel(NOW, tick=False):
-        yield make_small_clinic()
-
 
 def lines_for(patient: Patient) -> list[str]:
     with time_machine.travel(NOW, tick=False):
@@ -384,16 +379,7 @@ def test_a_block_booked_here_is_the_stage_reached(clinic):
     patient = PatientFactory()
     history(patient, "MBB", "lumbar", "right", dt.date(2026, 11, 2), 85)
     with time_machine.travel(NOW, tick=False):
-        services.appointment_book(
-            patient=patient,
-            procedure_type=ProcedureType.objects.get(code="MBB"),
-            region="lumbar",
-            side="right",
-            provider=clinic.chen,
-            room=clinic.suite1,
-            start=local(2026, 11, 25, 9),
-            acting_user=None,
-        )
+        book_case(clinic, patient=patient, start=local(2026, 11, 25, 9))
 
     assert lines_for(patient) == [
         "Lumbar right: second block booked for 25 Nov; next: record its relief once it is done"

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,21 +19,12 @@ from scheduling import services
 from scheduling.models import Appointment, AppointmentHold, ChecklistItem, Reminder
 from scheduling.preview import BookingPreview, preview_booking
 from tests.factories import PatientFactory, PatientMedicationFactory, drug, payer
-from tests.scheduling_helpers import SmallClinic, local, make_small_clinic
+from tests.scheduling_helpers import SmallClinic, local
 
 NOW = local(2026, 11, 2, 10, 0)  # a Monday
 THURSDAY = local(2026, 11, 19, 9, 0)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db) -> SmallClinic:
-    return make_small_clinic()
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 @dataclass

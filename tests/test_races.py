@@ -14,30 +14,31 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import time_machine
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from procedures.models import ProcedureHistory
-from scheduling import services
 from scheduling.models import Appointment, Status
 from tests.factories import PatientFactory, ProviderFactory, RoomFactory
-from tests.scheduling_helpers import booking_body, local, make_small_clinic, working_week
+from tests.scheduling_helpers import (
+    book_case,
+    booking_body,
+    local,
+    make_small_clinic,
+    working_week,
+)
 
 # serialized_rollback: a transactional test flushes the tables, catalog included; this puts
 # the migrations' reference rows back for each test.
-pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
 NOW = local(2026, 11, 18, 10, 0)
+pytestmark = [
+    pytest.mark.race,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.clock_at(NOW),
+]
 SLOT = local(2026, 11, 19, 11, 0)
 WORKERS = 20
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
@@ -109,16 +110,7 @@ def test_twenty_bookings_for_one_patient_in_twenty_rooms_give_one_case(token):
 
 def test_a_reschedule_racing_nineteen_new_bookings_for_the_same_slot_has_one_winner(token):
     clinic = make_small_clinic()
-    moving = services.appointment_book(
-        patient=PatientFactory(),
-        procedure_type=clinic.procedure("MBB"),
-        region="lumbar",
-        side="left",
-        provider=clinic.chen,
-        room=clinic.suite1,
-        start=local(2026, 11, 19, 9, 0),
-        acting_user=None,
-    )
+    moving = book_case(clinic, start=local(2026, 11, 19, 9, 0), side="left")
     newcomers = [PatientFactory() for _ in range(WORKERS - 1)]
 
     def reschedule(client: APIClient) -> object:

@@ -14,7 +14,6 @@ import uuid
 from collections import Counter
 
 import pytest
-import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
 
@@ -37,7 +36,6 @@ from tests.factories import PatientFactory, drug
 from tests.reminder_helpers import (
     KEYED_FILE_BACKEND,
     blocks_for_ablation,
-    book_case,
     everything_in,
     mail_files,
     mail_text,
@@ -47,22 +45,18 @@ from tests.reminder_helpers import (
     trial_done,
     work_through,
 )
-from tests.scheduling_helpers import booking_body, local, make_small_clinic, zone
+from tests.scheduling_helpers import book_case, local, make_small_clinic, post_booking, zone
 
 NOW = local(2026, 11, 16, 10, 0)  # a Monday
 THURSDAY_9 = local(2026, 11, 19, 9, 0)
 TUESDAY_9 = local(2026, 11, 17, 9, 0)  # 48 h before THURSDAY_9
 UTC = dt.UTC
 
+pytestmark = pytest.mark.clock_at(NOW)
+
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -71,11 +65,6 @@ def mail_dir(settings, tmp_path):
     settings.EMAIL_BACKEND = KEYED_FILE_BACKEND
     settings.EMAIL_FILE_PATH = str(tmp_path / "sent-email")
     return tmp_path / "sent-email"
-
-
-@pytest.fixture
-def clinic(db):
-    return make_small_clinic()
 
 
 @pytest.fixture
@@ -164,16 +153,10 @@ def test_quiet_hours_come_from_the_settings(settings, quiet, due, expected):
 # --- 2. Booking writes the appointment reminder ---------------------------------------------------
 
 
-def book(api, clinic, patient, start=THURSDAY_9, **overrides):
-    return api.post(
-        "/api/appointments/", booking_body(clinic, patient.pk, start, **overrides), format="json"
-    )
-
-
 def test_booking_writes_an_appointment_reminder_due_48_hours_before_the_case(
     clinic, patient, scheduler_api
 ):
-    response = book(scheduler_api, clinic, patient)
+    response = post_booking(scheduler_api, clinic, patient, THURSDAY_9)
     assert response.status_code == 201, response.content
 
     appointment = Appointment.objects.get(pk=response.json()["id"])
@@ -202,7 +185,7 @@ def test_booking_writes_an_appointment_reminder_due_48_hours_before_the_case(
 def test_an_appointment_reminder_in_quiet_hours_goes_out_when_they_end(
     clinic, early_thursday, patient, scheduler_api, start, due
 ):
-    response = book(scheduler_api, clinic, patient, start)
+    response = post_booking(scheduler_api, clinic, patient, start)
     assert response.status_code == 201, response.content
     [reminder] = reminders_of(Appointment.objects.get(pk=response.json()["id"]))
     assert reminder.due_at == due
@@ -210,14 +193,14 @@ def test_an_appointment_reminder_in_quiet_hours_goes_out_when_they_end(
 
 def test_the_reminder_goes_to_the_channel_the_patient_prefers(clinic, scheduler_api):
     texter = PatientFactory(preferred_channel=Patient.Channel.SMS)
-    response = book(scheduler_api, clinic, texter)
+    response = post_booking(scheduler_api, clinic, texter, THURSDAY_9)
     assert response.status_code == 201
     [reminder] = reminders_of(Appointment.objects.get(pk=response.json()["id"]))
     assert reminder.channel == "sms"
 
 
 def test_a_case_booked_less_than_48_hours_ahead_is_reminded_at_once(clinic, patient, scheduler_api):
-    response = book(scheduler_api, clinic, patient, local(2026, 11, 17, 14, 0))
+    response = post_booking(scheduler_api, clinic, patient, local(2026, 11, 17, 14, 0))
     assert response.status_code == 201
     [reminder] = reminders_of(Appointment.objects.get(pk=response.json()["id"]))
     assert reminder.due_at == NOW
@@ -225,20 +208,20 @@ def test_a_case_booked_less_than_48_hours_ahead_is_reminded_at_once(clinic, pati
 
 
 def test_a_case_booked_in_quiet_hours_for_tomorrow_is_reminded_when_they_end(
-    clinic, patient, scheduler_api, frozen_clock
+    clinic, patient, scheduler_api, clock
 ):
-    frozen_clock.move_to(local(2026, 11, 16, 21, 0))
-    response = book(scheduler_api, clinic, patient, local(2026, 11, 17, 9, 0))
+    clock.move_to(local(2026, 11, 16, 21, 0))
+    response = post_booking(scheduler_api, clinic, patient, local(2026, 11, 17, 9, 0))
     assert response.status_code == 201
     [reminder] = reminders_of(Appointment.objects.get(pk=response.json()["id"]))
     assert reminder.due_at == local(2026, 11, 17, 8, 0)
 
 
 def test_no_appointment_reminder_is_written_when_it_could_only_go_out_once_the_case_began(
-    clinic, patient, scheduler_api, frozen_clock
+    clinic, patient, scheduler_api, clock
 ):
-    frozen_clock.move_to(local(2026, 11, 16, 21, 0))
-    response = book(scheduler_api, clinic, patient, local(2026, 11, 17, 8, 0))
+    clock.move_to(local(2026, 11, 16, 21, 0))
+    response = post_booking(scheduler_api, clinic, patient, local(2026, 11, 17, 8, 0))
     assert response.status_code == 201
     assert reminders_of(Appointment.objects.get(pk=response.json()["id"])) == []
 
@@ -255,11 +238,11 @@ def test_a_refused_booking_writes_no_reminder(
     clinic, patient, scheduler_api, refusal, status, code
 ):
     if refusal == "busy":
-        book_case(clinic, PatientFactory(), THURSDAY_9)
+        book_case(clinic, start=THURSDAY_9)
     before = Reminder.objects.count()
     start = local(2026, 11, 21, 9, 0) if refusal == "saturday" else THURSDAY_9
     extra = {"procedure_type": "RFA"} if refusal == "ablation_without_blocks" else {}
-    response = book(scheduler_api, clinic, patient, start, **extra)
+    response = post_booking(scheduler_api, clinic, patient, start, **extra)
     assert response.status_code == status, response.content
     assert response.json()["code"] == code
     assert Reminder.objects.count() == before
@@ -267,7 +250,7 @@ def test_a_refused_booking_writes_no_reminder(
 
 
 def test_the_reminders_of_a_case_are_listed_for_every_role(clinic, patient, api_as, anon_api):
-    appointment = book_case(clinic, patient, THURSDAY_9)
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9)
     url = f"/api/appointments/{appointment.pk}/reminders/"
     for role in ("scheduler", "nurse", "manager"):
         response = api_as(role).get(url)
@@ -296,7 +279,7 @@ def reminder_rows(api, appointment_id):
 def test_rescheduling_cancels_the_pending_reminder_and_writes_one_for_the_new_time(
     clinic, patient, scheduler_api
 ):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     moved = scheduler_api.post(
         f"/api/appointments/{created['id']}/reschedule/",
         {"start": local(2026, 11, 20, 11, 0).isoformat()},
@@ -312,7 +295,7 @@ def test_rescheduling_cancels_the_pending_reminder_and_writes_one_for_the_new_ti
 
 
 def test_a_refused_reschedule_leaves_the_reminders_as_they_were(clinic, patient, scheduler_api):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     refused = scheduler_api.post(
         f"/api/appointments/{created['id']}/reschedule/",
         {"start": local(2026, 11, 21, 9, 0).isoformat()},  # a Saturday
@@ -323,10 +306,10 @@ def test_a_refused_reschedule_leaves_the_reminders_as_they_were(clinic, patient,
 
 
 def test_rescheduling_after_the_reminder_went_out_keeps_it_sent_and_reminds_again(
-    clinic, patient, scheduler_api, mail_dir, frozen_clock
+    clinic, patient, scheduler_api, mail_dir, clock
 ):
-    created = book(scheduler_api, clinic, patient).json()
-    frozen_clock.move_to(TUESDAY_9)
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
+    clock.move_to(TUESDAY_9)
     assert list(send_due().values()) == ["sent"]
     moved = scheduler_api.post(
         f"/api/appointments/{created['id']}/reschedule/",
@@ -341,7 +324,7 @@ def test_rescheduling_after_the_reminder_went_out_keeps_it_sent_and_reminds_agai
 
 
 def test_cancelling_a_case_cancels_its_pending_reminders(clinic, patient, scheduler_api):
-    created = book(scheduler_api, clinic, patient).json()
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
     response = scheduler_api.post(
         f"/api/appointments/{created['id']}/cancel/", {"reason": "Feeling better"}
     )
@@ -350,19 +333,17 @@ def test_cancelling_a_case_cancels_its_pending_reminders(clinic, patient, schedu
     assert claim_due(10)[1] == []
 
 
-def test_a_no_show_cancels_the_pending_reminders(
-    clinic, patient, scheduler_api, nurse_api, frozen_clock
-):
-    created = book(scheduler_api, clinic, patient).json()
-    frozen_clock.move_to(THURSDAY_9 + dt.timedelta(minutes=20))
+def test_a_no_show_cancels_the_pending_reminders(clinic, patient, scheduler_api, nurse_api, clock):
+    created = post_booking(scheduler_api, clinic, patient, THURSDAY_9).json()
+    clock.move_to(THURSDAY_9 + dt.timedelta(minutes=20))
     response = nurse_api.post(f"/api/appointments/{created['id']}/no-show/")
     assert response.status_code == 200, response.content
     assert reminder_rows(nurse_api, created["id"]) == [("appointment", TUESDAY_9, "cancelled")]
     assert claim_due(10)[1] == []
 
 
-def complete_through_api(nurse_api, appointment_id, frozen_clock, at):
-    frozen_clock.move_to(at)
+def complete_through_api(nurse_api, appointment_id, clock, at):
+    clock.move_to(at)
     checked_in = nurse_api.post(
         f"/api/appointments/{appointment_id}/check-in/",
         {"override_reason": "Checklist confirmed by phone"},
@@ -397,14 +378,14 @@ PREPARE = {
     ],
 )
 def test_completing_a_case_writes_its_follow_up_and_cancels_the_pending_appointment_reminder(
-    clinic, early_thursday, patient, scheduler_api, nurse_api, frozen_clock, code, start, kind, due
+    clinic, early_thursday, patient, scheduler_api, nurse_api, clock, code, start, kind, due
 ):
     if code in PREPARE:
-        PREPARE[code](clinic, patient, frozen_clock)
-    created = book(scheduler_api, clinic, patient, start, procedure_type=code)
+        PREPARE[code](clinic, patient, clock)
+    created = post_booking(scheduler_api, clinic, patient, start, procedure_type=code)
     assert created.status_code == 201, created.content
 
-    complete_through_api(nurse_api, created.json()["id"], frozen_clock, start)
+    complete_through_api(nurse_api, created.json()["id"], clock, start)
 
     booked_due = max(start - dt.timedelta(hours=48), local(2026, 11, 17, 8, 0))
     assert reminder_rows(nurse_api, created.json()["id"]) == [
@@ -418,20 +399,22 @@ def test_completing_a_case_writes_its_follow_up_and_cancels_the_pending_appointm
 
 
 def test_a_procedure_without_a_follow_up_rule_gets_none_on_completion(
-    clinic, patient, scheduler_api, nurse_api, frozen_clock
+    clinic, patient, scheduler_api, nurse_api, clock
 ):
-    created = book(scheduler_api, clinic, patient, procedure_type="TPI", room=clinic.exam.pk).json()
-    complete_through_api(nurse_api, created["id"], frozen_clock, THURSDAY_9)
+    created = post_booking(
+        scheduler_api, clinic, patient, THURSDAY_9, procedure_type="TPI", room=clinic.exam.pk
+    ).json()
+    complete_through_api(nurse_api, created["id"], clock, THURSDAY_9)
     assert reminder_rows(nurse_api, created["id"]) == [("appointment", TUESDAY_9, "cancelled")]
 
 
 def test_an_appointment_reminder_already_sent_stays_sent_when_the_case_is_completed(
-    clinic, patient, mail_dir, frozen_clock
+    clinic, patient, mail_dir, clock
 ):
-    appointment = book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     assert list(send_due().values()) == ["sent"]
-    work_through(appointment, frozen_clock, at=THURSDAY_9)
+    work_through(appointment, clock, at=THURSDAY_9)
     assert [(r.kind, r.status) for r in reminders_of(appointment)] == [
         ("appointment", "sent"),
         ("pain_diary", "pending"),
@@ -439,12 +422,12 @@ def test_an_appointment_reminder_already_sent_stays_sent_when_the_case_is_comple
 
 
 def test_a_follow_up_days_after_a_case_keeps_the_case_local_hour_across_the_clock_change(
-    clinic, patient, frozen_clock
+    clinic, patient, clock
 ):
     # Thursday 22 October 2026, 09:00 EDT; fourteen days later the clocks say EST.
-    frozen_clock.move_to(local(2026, 10, 19, 10, 0))
-    appointment = book_case(clinic, patient, local(2026, 10, 22, 9, 0), code="ESI_IL")
-    work_through(appointment, frozen_clock, at=local(2026, 10, 22, 9, 40))
+    clock.move_to(local(2026, 10, 19, 10, 0))
+    appointment = book_case(clinic, patient=patient, start=local(2026, 10, 22, 9, 0), code="ESI_IL")
+    work_through(appointment, clock, at=local(2026, 10, 22, 9, 40))
     follow_up = Reminder.objects.get(appointment=appointment, kind="follow_up")
     assert follow_up.due_at == local(2026, 11, 5, 9, 0)
     assert follow_up.due_at == utc(2026, 11, 5, 14, 0)
@@ -452,14 +435,14 @@ def test_a_follow_up_days_after_a_case_keeps_the_case_local_hour_across_the_cloc
 
 @pytest.mark.parametrize("given_in", ["clinic time", "utc"])
 def test_an_appointment_reminder_two_days_before_a_case_keeps_its_local_hour_across_the_change(
-    clinic, patient, frozen_clock, given_in
+    clinic, patient, clock, given_in
 ):
     # Monday 2 November 2026, 09:00 EST; two days earlier the clocks said EDT. The start
     # arrives in clinic time from the API, in UTC from the database: the same reminder.
-    frozen_clock.move_to(local(2026, 10, 28, 10, 0))
+    clock.move_to(local(2026, 10, 28, 10, 0))
     start = local(2026, 11, 2, 9, 0)
     appointment = book_case(
-        clinic, patient, start if given_in == "clinic time" else start.astimezone(UTC)
+        clinic, patient=patient, start=start if given_in == "clinic time" else start.astimezone(UTC)
     )
     [reminder] = reminders_of(appointment)
     assert reminder.due_at == local(2026, 10, 31, 9, 0)
@@ -469,22 +452,20 @@ def test_an_appointment_reminder_two_days_before_a_case_keeps_its_local_hour_acr
 # --- 4. The outbox --------------------------------------------------------------------------------
 
 
-def test_claim_due_takes_only_due_pending_unclaimed_rows_and_marks_them(
-    clinic, patient, frozen_clock
-):
-    due_soon = reminders_of(book_case(clinic, patient, THURSDAY_9))[0]  # Tue 09:00
-    later = reminders_of(book_case(clinic, PatientFactory(), local(2026, 11, 20, 9, 0)))[0]
-    cancelled = book_case(clinic, PatientFactory(), local(2026, 11, 19, 10, 0))
+def test_claim_due_takes_only_due_pending_unclaimed_rows_and_marks_them(clinic, patient, clock):
+    due_soon = reminders_of(book_case(clinic, patient=patient, start=THURSDAY_9))[0]  # Tue 09:00
+    later = reminders_of(book_case(clinic, start=local(2026, 11, 20, 9, 0)))[0]
+    cancelled = book_case(clinic, start=local(2026, 11, 19, 10, 0))
     services.appointment_cancel(appointment=cancelled, reason="moved away", acting_user=None)
-    sent = reminders_of(book_case(clinic, PatientFactory(), local(2026, 11, 19, 11, 0)))[0]
+    sent = reminders_of(book_case(clinic, start=local(2026, 11, 19, 11, 0)))[0]
     Reminder.objects.filter(pk=sent.pk).update(status=ReminderStatus.SENT, sent_at=NOW)
-    also_due = reminders_of(book_case(clinic, PatientFactory(), local(2026, 11, 19, 12, 0)))[0]
+    also_due = reminders_of(book_case(clinic, start=local(2026, 11, 19, 12, 0)))[0]
 
-    frozen_clock.move_to(TUESDAY_9 - dt.timedelta(minutes=1))
+    clock.move_to(TUESDAY_9 - dt.timedelta(minutes=1))
     assert claim_due(10)[1] == []  # nothing due yet
 
     claimed_at = local(2026, 11, 17, 12, 30)
-    frozen_clock.move_to(claimed_at)
+    clock.move_to(claimed_at)
     first_token, first = claim_due(1)
     assert first == [due_soon.pk]  # the earliest due first, and no more than the limit
     token, ids = claim_due(10)
@@ -504,10 +485,10 @@ def test_claim_due_takes_only_due_pending_unclaimed_rows_and_marks_them(
 
 
 def test_send_one_emails_the_patient_once_and_marks_the_reminder_sent(
-    clinic, patient, mail_dir, frozen_clock
+    clinic, patient, mail_dir, clock
 ):
-    appointment = book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     token, [reminder_id] = claim_due(10)
 
     assert send_one(reminder_id, token) == "sent"
@@ -528,10 +509,10 @@ def test_send_one_emails_the_patient_once_and_marks_the_reminder_sent(
 
 
 def test_sending_again_with_the_same_token_is_skipped_and_delivers_nothing_more(
-    clinic, patient, mail_dir, frozen_clock
+    clinic, patient, mail_dir, clock
 ):
-    book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     token, [reminder_id] = claim_due(10)
     assert send_one(reminder_id, token) == "sent"
 
@@ -543,9 +524,9 @@ def test_sending_again_with_the_same_token_is_skipped_and_delivers_nothing_more(
     assert Reminder.objects.get(pk=reminder_id).attempts == 1
 
 
-def test_a_stale_token_is_skipped(clinic, patient, mail_dir, frozen_clock):
-    book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+def test_a_stale_token_is_skipped(clinic, patient, mail_dir, clock):
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     _, [reminder_id] = claim_due(10)
 
     assert send_one(reminder_id, uuid.uuid4()) == "skipped"
@@ -555,11 +536,9 @@ def test_a_stale_token_is_skipped(clinic, patient, mail_dir, frozen_clock):
     assert reminder.attempts == 0
 
 
-def test_a_reminder_cancelled_after_it_was_claimed_is_skipped(
-    clinic, patient, mail_dir, frozen_clock
-):
-    appointment = book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+def test_a_reminder_cancelled_after_it_was_claimed_is_skipped(clinic, patient, mail_dir, clock):
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     token, [reminder_id] = claim_due(10)
     services.appointment_cancel(appointment=appointment, reason="Called in", acting_user=None)
 
@@ -569,16 +548,16 @@ def test_a_reminder_cancelled_after_it_was_claimed_is_skipped(
 
 
 def test_when_the_lease_runs_out_a_new_dispatch_claims_the_reminder_and_the_old_token_is_stale(
-    clinic, patient, mail_dir, frozen_clock
+    clinic, patient, mail_dir, clock
 ):
-    book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     lost_token, [reminder_id] = claim_due(10)  # its send task never ran: the broker was flushed
 
     lease = dt.timedelta(seconds=django_settings.REMINDER_CLAIM_SECONDS)
-    frozen_clock.move_to(TUESDAY_9 + lease)
+    clock.move_to(TUESDAY_9 + lease)
     assert claim_due(10)[1] == []  # the lease has not run out yet
-    frozen_clock.move_to(TUESDAY_9 + lease + dt.timedelta(seconds=1))
+    clock.move_to(TUESDAY_9 + lease + dt.timedelta(seconds=1))
     token, ids = claim_due(10)
     assert ids == [reminder_id]
     assert token != lost_token
@@ -586,26 +565,26 @@ def test_when_the_lease_runs_out_a_new_dispatch_claims_the_reminder_and_the_old_
     assert send_one(reminder_id, lost_token) == "skipped"
     assert send_one(reminder_id, token) == "sent"
     assert len(mail_files(mail_dir)) == 1
-    frozen_clock.move_to(TUESDAY_9 + 3 * lease)
+    clock.move_to(TUESDAY_9 + 3 * lease)
     assert claim_due(10)[1] == []  # sent: never claimed again
 
 
-def test_a_short_lease_follows_the_setting(clinic, patient, settings, frozen_clock):
+def test_a_short_lease_follows_the_setting(clinic, patient, settings, clock):
     settings.REMINDER_CLAIM_SECONDS = 5
-    book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     _, [reminder_id] = claim_due(10)
-    frozen_clock.move_to(TUESDAY_9 + dt.timedelta(seconds=6))
+    clock.move_to(TUESDAY_9 + dt.timedelta(seconds=6))
     assert claim_due(10)[1] == [reminder_id]
 
 
 def test_a_reminder_delivered_just_before_its_worker_died_is_marked_sent_without_a_second_email(
-    clinic, patient, mail_dir, frozen_clock
+    clinic, patient, mail_dir, clock
 ):
-    book_case(clinic, patient, THURSDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
     reminder = Reminder.objects.get(patient=patient)
     key = str(reminder.idempotency_key)
-    frozen_clock.move_to(TUESDAY_9)
+    clock.move_to(TUESDAY_9)
     # A worker sent it, then died before marking the row: the channel has the key.
     Email().send(Outgoing(patient.email, "Reminder", "Your appointment", key))
     assert everything_in(mail_dir) == [f"{key}.eml"]
@@ -619,13 +598,11 @@ def test_a_reminder_delivered_just_before_its_worker_died_is_marked_sent_without
     assert reminder.sent_at == TUESDAY_9
 
 
-def test_an_sms_delivered_just_before_its_worker_died_is_not_sent_again(
-    clinic, mail_dir, frozen_clock
-):
+def test_an_sms_delivered_just_before_its_worker_died_is_not_sent_again(clinic, mail_dir, clock):
     texter = PatientFactory(preferred_channel=Patient.Channel.SMS)
-    book_case(clinic, texter, THURSDAY_9)
+    book_case(clinic, patient=texter, start=THURSDAY_9)
     key = str(Reminder.objects.get(patient=texter).idempotency_key)
-    frozen_clock.move_to(TUESDAY_9)
+    clock.move_to(TUESDAY_9)
     StoredSms().send(Outgoing(texter.phone, "", "Your appointment", key))
 
     assert list(send_due().values()) == ["sent"]
@@ -648,10 +625,10 @@ def texter(db):
 
 
 def test_an_sms_reminder_carries_the_first_name_the_clinic_and_the_date_and_no_more(
-    clinic, texter, mail_dir, frozen_clock
+    clinic, texter, mail_dir, clock
 ):
-    appointment = book_case(clinic, texter, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    appointment = book_case(clinic, patient=texter, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
 
     assert list(send_due().values()) == ["sent"]
 
@@ -690,9 +667,9 @@ def assert_nothing_private(body: str, appointment: Appointment) -> None:
 
 @pytest.mark.parametrize("kind", ReminderKind.values)
 def test_no_sms_text_names_the_procedure_the_provider_or_a_drug(
-    clinic, texter, mail_dir, frozen_clock, kind
+    clinic, texter, mail_dir, clock, kind
 ):
-    appointment = book_case(clinic, texter, THURSDAY_9)
+    appointment = book_case(clinic, patient=texter, start=THURSDAY_9)
     Reminder.objects.filter(appointment=appointment).delete()
     context = {
         "drug": "Warfarin",
@@ -711,9 +688,9 @@ def test_no_sms_text_names_the_procedure_the_provider_or_a_drug(
 
 @pytest.mark.parametrize("kind", ReminderKind.values)
 def test_every_kind_of_email_names_the_patient_and_the_clinic(
-    clinic, patient, mail_dir, frozen_clock, kind
+    clinic, patient, mail_dir, clock, kind
 ):
-    appointment = book_case(clinic, patient, THURSDAY_9, code="ESI_IL")
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9, code="ESI_IL")
     Reminder.objects.filter(appointment=appointment).delete()
     context = {"drug": "Warfarin", "last_dose_on": "2026-11-13", "first_day_without": "2026-11-14"}
     plan.add_reminder(appointment, kind, NOW, context=context)
@@ -727,12 +704,12 @@ def test_every_kind_of_email_names_the_patient_and_the_clinic(
     assert ReminderKind(kind).label.lower() in subject
 
 
-def test_the_channel_is_decided_when_the_reminder_goes_out(clinic, patient, mail_dir, frozen_clock):
-    appointment = book_case(clinic, patient, THURSDAY_9)
+def test_the_channel_is_decided_when_the_reminder_goes_out(clinic, patient, mail_dir, clock):
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9)
     assert reminders_of(appointment)[0].channel == "email"
     patient.preferred_channel = Patient.Channel.SMS
     patient.save(update_fields=["preferred_channel"])
-    frozen_clock.move_to(TUESDAY_9)
+    clock.move_to(TUESDAY_9)
 
     assert list(send_due().values()) == ["sent"]
 
@@ -759,14 +736,14 @@ def mail_server_down(settings):
 
 
 def test_an_unreachable_mail_server_is_retried_with_growing_waits_then_the_reminder_fails(
-    clinic, patient, mail_server_down, settings, frozen_clock
+    clinic, patient, mail_server_down, settings, clock
 ):
     settings.REMINDER_MAX_ATTEMPTS = 4
     base = dt.timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS)
-    book_case(clinic, patient, THURSDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
     reminder = Reminder.objects.get(patient=patient)
     now = TUESDAY_9
-    frozen_clock.move_to(now)
+    clock.move_to(now)
 
     for attempt, wait in ((1, base), (2, 2 * base), (3, 4 * base)):
         token, ids = claim_due(10)
@@ -780,10 +757,10 @@ def test_an_unreachable_mail_server_is_retried_with_growing_waits_then_the_remin
         assert reminder.claim_token is None
         assert reminder.sent_at is None
         # Not before the wait is over.
-        frozen_clock.move_to(now + wait - dt.timedelta(seconds=1))
+        clock.move_to(now + wait - dt.timedelta(seconds=1))
         assert claim_due(10)[1] == []
         now = now + wait
-        frozen_clock.move_to(now)
+        clock.move_to(now)
 
     token, ids = claim_due(10)
     assert send_one(reminder.pk, token) == "failed"
@@ -792,49 +769,49 @@ def test_an_unreachable_mail_server_is_retried_with_growing_waits_then_the_remin
     assert reminder.attempts == 4
     assert "ConnectionRefusedError" in reminder.last_error
     assert reminder.sent_at is None
-    frozen_clock.move_to(now + dt.timedelta(days=1))
+    clock.move_to(now + dt.timedelta(days=1))
     assert claim_due(10)[1] == []  # failed is final
 
 
 def test_a_retry_that_would_fall_in_quiet_hours_waits_until_they_end(
-    clinic, patient, mail_server_down, frozen_clock
+    clinic, patient, mail_server_down, clock
 ):
-    appointment = book_case(clinic, patient, THURSDAY_9)
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9)
     Reminder.objects.filter(appointment=appointment).delete()
     evening = local(2026, 11, 17, 19, 59)  # the retry would be at 20:00
     reminder = plan.add_reminder(appointment, "follow_up", evening)
-    frozen_clock.move_to(evening)
+    clock.move_to(evening)
 
     assert list(send_due().values()) == ["retry"]
 
     reminder.refresh_from_db()
     assert reminder.next_attempt_at == local(2026, 11, 18, 8, 0)
-    frozen_clock.move_to(local(2026, 11, 17, 23, 0))
+    clock.move_to(local(2026, 11, 17, 23, 0))
     assert claim_due(10)[1] == []
-    frozen_clock.move_to(local(2026, 11, 18, 8, 0))
+    clock.move_to(local(2026, 11, 18, 8, 0))
     assert claim_due(10)[1] == [reminder.pk]
 
 
 def test_a_reminder_that_fails_on_its_last_attempt_is_never_reported_sent(
-    clinic, patient, mail_server_down, settings, frozen_clock
+    clinic, patient, mail_server_down, settings, clock
 ):
     settings.REMINDER_MAX_ATTEMPTS = 1
-    book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     assert list(send_due().values()) == ["failed"]
     assert not Reminder.objects.filter(status=ReminderStatus.SENT).exists()
 
 
 def test_the_mail_server_coming_back_sends_the_retried_reminder_once(
-    clinic, patient, mail_server_down, settings, tmp_path, frozen_clock
+    clinic, patient, mail_server_down, settings, tmp_path, clock
 ):
-    book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
     assert list(send_due().values()) == ["retry"]
 
     settings.EMAIL_BACKEND = KEYED_FILE_BACKEND
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
-    frozen_clock.move_to(TUESDAY_9 + dt.timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS))
+    clock.move_to(TUESDAY_9 + dt.timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS))
     assert list(send_due().values()) == ["sent"]
 
     reminder = Reminder.objects.get(patient=patient)
@@ -847,11 +824,11 @@ def test_the_mail_server_coming_back_sends_the_retried_reminder_once(
     [("email", "email", "no email address"), ("sms", "phone", "no phone number")],
 )
 def test_a_patient_without_an_address_for_the_channel_fails_at_once(
-    clinic, mail_dir, frozen_clock, channel, missing, error
+    clinic, mail_dir, clock, channel, missing, error
 ):
     patient = PatientFactory(preferred_channel=channel, **{missing: ""})
-    book_case(clinic, patient, THURSDAY_9)
-    frozen_clock.move_to(TUESDAY_9)
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
 
     assert list(send_due().values()) == ["failed"]
 
@@ -864,12 +841,12 @@ def test_a_patient_without_an_address_for_the_channel_fails_at_once(
 
 
 def test_managers_see_the_failed_reminders_with_the_error(
-    clinic, mail_dir, frozen_clock, api_as, anon_api
+    clinic, mail_dir, clock, api_as, anon_api
 ):
     patient = PatientFactory(email="")
-    appointment = book_case(clinic, patient, THURSDAY_9)
-    book_case(clinic, PatientFactory(), local(2026, 11, 20, 9, 0))  # still pending
-    frozen_clock.move_to(TUESDAY_9)
+    appointment = book_case(clinic, patient=patient, start=THURSDAY_9)
+    book_case(clinic, start=local(2026, 11, 20, 9, 0))  # still pending
+    clock.move_to(TUESDAY_9)
     send_due()
 
     response = api_as("manager").get("/api/reminders/", {"status": "failed"})
@@ -898,11 +875,10 @@ def test_managers_see_the_failed_reminders_with_the_error(
 
 @pytest.mark.race
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_dispatchers_claiming_at_once_never_take_the_same_reminder(frozen_clock):
+def test_two_dispatchers_claiming_at_once_never_take_the_same_reminder(clock):
     clinic = make_small_clinic()
     appointments = [
-        book_case(clinic, PatientFactory(), THURSDAY_9 + dt.timedelta(minutes=45 * i))
-        for i in range(4)
+        book_case(clinic, start=THURSDAY_9 + dt.timedelta(minutes=45 * i)) for i in range(4)
     ]
     for appointment in appointments:
         for hours in range(1, 9):
@@ -910,7 +886,7 @@ def test_two_dispatchers_claiming_at_once_never_take_the_same_reminder(frozen_cl
         plan.add_reminder(appointment, "follow_up", local(2026, 11, 30, 9, 0))  # not due
     cancelled = plan.add_reminder(appointments[0], "follow_up", NOW)
     Reminder.objects.filter(pk=cancelled.pk).update(status=ReminderStatus.CANCELLED)
-    frozen_clock.move_to(local(2026, 11, 18, 9, 0))
+    clock.move_to(local(2026, 11, 18, 9, 0))
     due = set(
         Reminder.objects.filter(
             status="pending", next_attempt_at__lte=local(2026, 11, 18, 9, 0)

@@ -12,7 +12,6 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-import time_machine
 from django.contrib import admin
 from django.test import Client
 
@@ -31,11 +30,7 @@ from tests.scheduling_helpers import local
 
 NOW = local(2027, 4, 6, 10, 0)  # a Tuesday
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 class _SubmittedFields(HTMLParser):

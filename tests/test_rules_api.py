@@ -9,15 +9,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 
 from clinic.models import AuditEvent
 from scheduling.models import Appointment
 from tests.factories import PatientFactory, payer
-from tests.scheduling_helpers import booking_body, local, make_small_clinic
+from tests.scheduling_helpers import local, post_booking
 
 TODAY = dt.date(2027, 4, 6)  # a Tuesday; no public holiday until Memorial Day, May 31
 NOW = local(2027, 4, 6, 10, 0)
+
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 def day(offset: int) -> dt.date:
@@ -27,17 +28,6 @@ def day(offset: int) -> dt.date:
 
 def at(date: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
     return local(date.year, date.month, date.day, hour, minute)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def clinic(db):
-    return make_small_clinic()
 
 
 @pytest.fixture
@@ -73,10 +63,10 @@ def only_violation(body) -> dict:
 
 
 def book(api, clinic, patient, code, start, region="lumbar", side="left", **extra):
-    body = booking_body(
-        clinic, patient.pk, start, procedure_type=code, region=region, side=side, **extra
+    """Through the API; this file's cases are on the left unless told."""
+    return post_booking(
+        api, clinic, patient, start, procedure_type=code, region=region, side=side, **extra
     )
-    return api.post("/api/appointments/", body, format="json")
 
 
 def done_here(scheduler, nurse, clock, clinic, patient, code, on, relief=None, **where):

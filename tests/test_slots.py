@@ -9,35 +9,17 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from scheduling import services
 from scheduling.availability import Busy, Timeline
 from scheduling.models import ClinicDay, ClinicHours, ProviderDayException, RoomClosure
 from scheduling.slots import SlotQuery, ceil_to_grid, find_slots
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import local, make_small_clinic, working_week
+from tests.scheduling_helpers import book_case, local, make_small_clinic, working_week
 
 UTC = dt.UTC
 # A Wednesday; the following Monday is 2026-11-23 and Thanksgiving is Thursday 2026-11-26.
 NOW = local(2026, 11, 18, 10, 0)
 
-
-@pytest.fixture
-def clinic(db):
-    with time_machine.travel(NOW, tick=False):
-        yield make_small_clinic()
-
-
-def book(clinic, patient, start, code="MBB", provider=None, room=None):
-    return services.appointment_book(
-        patient=patient,
-        procedure_type=clinic.procedure(code),
-        region="lumbar",
-        side="right",
-        provider=provider or clinic.chen,
-        room=room or clinic.suite1,
-        start=start,
-        acting_user=None,
-    )
+pytestmark = pytest.mark.clock_at(NOW)
 
 
 # --- Pure pieces -------------------------------------------------------------------------------
@@ -80,7 +62,6 @@ def test_a_timeline_answers_overlaps_at_the_edges(start, end, free):
 # --- Search ------------------------------------------------------------------------------------
 
 
-@time_machine.travel(NOW, tick=False)
 def test_slots_start_at_the_next_working_time_on_the_grid_earliest_first(clinic):
     slots = find_slots(SlotQuery(procedure_type=clinic.procedure("MBB"), after=NOW, limit=6))
     starts = [s.start for s in slots]
@@ -90,13 +71,11 @@ def test_slots_start_at_the_next_working_time_on_the_grid_earliest_first(clinic)
     assert all((s.end - s.start) == dt.timedelta(minutes=30) for s in slots)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_a_procedure_without_fluoroscopy_goes_to_the_exam_room_first(clinic):
     slots = find_slots(SlotQuery(procedure_type=clinic.procedure("TPI"), after=NOW, limit=1))
     assert slots[0].room == clinic.exam
 
 
-@time_machine.travel(NOW, tick=False)
 def test_slots_skip_a_public_holiday_and_a_closure_the_manager_added(clinic):
     ClinicDay.objects.create(date=dt.date(2026, 11, 27), closed=True, name="Staff training")
     after = local(2026, 11, 25, 16, 30)
@@ -118,7 +97,6 @@ def test_slots_skip_a_public_holiday_and_a_closure_the_manager_added(clinic):
     assert later[0].start == local(2026, 11, 30, 8, 0)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_the_clinic_can_open_on_a_public_holiday(clinic):
     ClinicDay.objects.create(date=dt.date(2026, 11, 26), closed=False, name="Open as usual")
     slots = find_slots(
@@ -132,7 +110,6 @@ def test_the_clinic_can_open_on_a_public_holiday(clinic):
     assert slots[0].start == local(2026, 11, 26, 8, 0)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_a_vacation_day_and_a_half_day_replace_the_weekly_hours(clinic):
     ProviderDayException.objects.create(provider=clinic.chen, date=dt.date(2026, 11, 19))
     ProviderDayException.objects.create(
@@ -157,10 +134,15 @@ def test_a_vacation_day_and_a_half_day_replace_the_weekly_hours(clinic):
     assert friday[-1].end == local(2026, 11, 20, 15, 0)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_a_booked_room_is_kept_free_for_turnover_and_a_booked_provider_is_skipped(clinic):
     patient = PatientFactory()
-    book(clinic, patient, local(2026, 11, 19, 8, 0), room=clinic.suite1, provider=clinic.chen)
+    book_case(
+        clinic,
+        patient=patient,
+        start=local(2026, 11, 19, 8, 0),
+        room=clinic.suite1,
+        provider=clinic.chen,
+    )
     query = SlotQuery(
         procedure_type=clinic.procedure("MBB"),
         after=local(2026, 11, 19, 8, 0),
@@ -172,10 +154,15 @@ def test_a_booked_room_is_kept_free_for_turnover_and_a_booked_provider_is_skippe
     assert slots[0].start == local(2026, 11, 19, 8, 45)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_with_a_patient_slots_avoid_the_patients_other_case(clinic):
     patient = PatientFactory()
-    book(clinic, patient, local(2026, 11, 19, 8, 0), room=clinic.suite1, provider=clinic.chen)
+    book_case(
+        clinic,
+        patient=patient,
+        start=local(2026, 11, 19, 8, 0),
+        room=clinic.suite1,
+        provider=clinic.chen,
+    )
     slots = find_slots(
         SlotQuery(
             procedure_type=clinic.procedure("MBB"),
@@ -197,10 +184,9 @@ def test_with_a_patient_slots_avoid_the_patients_other_case(clinic):
     assert without_patient[0].start == local(2026, 11, 19, 8, 0)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_a_case_being_moved_neither_blocks_its_own_time_nor_counts_against_itself(clinic):
     patient = PatientFactory()
-    case = book(clinic, patient, local(2026, 11, 19, 8, 0))
+    case = book_case(clinic, patient=patient, start=local(2026, 11, 19, 8, 0))
     query = {
         "procedure_type": clinic.procedure("MBB"),
         "limit": 1,
@@ -240,10 +226,9 @@ def test_a_room_closure_removes_its_hours(clinic):
     assert slots[0].start == local(2026, 11, 19, 12, 0)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_every_offered_slot_books(clinic):
     patient = PatientFactory()
-    book(clinic, patient, local(2026, 11, 19, 9, 0))
+    book_case(clinic, patient=patient, start=local(2026, 11, 19, 9, 0))
     slots = find_slots(
         SlotQuery(
             procedure_type=clinic.procedure("KYPHOPLASTY"), after=local(2026, 11, 19, 8), limit=12
@@ -253,24 +238,18 @@ def test_every_offered_slot_books(clinic):
     for slot in slots:
         # Each offer stands on its own: book it, check, and undo before trying the next.
         with transaction.atomic():
-            appointment = book(
-                clinic,
-                PatientFactory(),
-                slot.start,
-                code="KYPHOPLASTY",
-                provider=slot.provider,
-                room=slot.room,
+            appointment = book_case(
+                clinic, start=slot.start, code="KYPHOPLASTY", provider=slot.provider, room=slot.room
             )
             assert (appointment.start, appointment.room) == (slot.start, slot.room)
             transaction.set_rollback(True)
 
 
-@time_machine.travel(NOW, tick=False)
 def test_a_search_reads_a_month_in_a_handful_of_queries(clinic):
     patient = PatientFactory()
     for day in range(19, 30):
         if local(2026, 11, day).weekday() < 5 and day != 26:
-            book(clinic, PatientFactory(), local(2026, 11, day, 8, 0))
+            book_case(clinic, start=local(2026, 11, day, 8, 0))
     mbb = clinic.procedure("MBB")
     with CaptureQueriesContext(connection) as queries:
         slots = find_slots(
@@ -329,7 +308,6 @@ def test_a_day_when_the_clocks_change_has_its_real_length_in_slots(
 # --- The API -----------------------------------------------------------------------------------
 
 
-@time_machine.travel(NOW, tick=False)
 def test_the_slot_api_answers_a_scheduler_with_the_contract_fields(clinic, scheduler_api):
     response = scheduler_api.get(
         "/api/slots/", {"procedure_type": "MBB", "after": "2026-11-19T08:00:00-05:00", "limit": 3}

@@ -44,9 +44,14 @@ class SlotSearchForm(forms.Form):
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     provider = ProviderChoice(
-        label="Provider", queryset=Provider.objects.none(), required=False, empty_label="Any"
+        label="Search with provider",
+        queryset=Provider.objects.none(),
+        required=False,
+        empty_label="Any",
     )
-    room = RoomChoice(label="Room", queryset=Room.objects.none(), required=False, empty_label="Any")
+    room = RoomChoice(
+        label="Search in room", queryset=Room.objects.none(), required=False, empty_label="Any"
+    )
 
     def __init__(self, *args: Any, procedure_type: ProcedureType, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,9 +78,14 @@ class MoveForm(forms.Form):
         },
     )
     provider = ProviderChoice(
-        label="Provider", queryset=Provider.objects.none(), required=False, empty_label=None
+        label="With provider",
+        queryset=Provider.objects.none(),
+        required=False,
+        empty_label=None,
     )
-    room = RoomChoice(label="Room", queryset=Room.objects.none(), required=False, empty_label=None)
+    room = RoomChoice(
+        label="In room", queryset=Room.objects.none(), required=False, empty_label=None
+    )
 
     def __init__(self, *args: Any, procedure_type: ProcedureType, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -91,8 +91,9 @@ def appointment_check_in(
     if open_items and not override_reason.strip():
         labels = "; ".join(item.label for item in open_items)
         raise ChecklistIncomplete(
-            f"{len(open_items)} required checklist item(s) open: {labels}. Complete them, or "
-            "check in with an override reason.",
+            f"{len(open_items)} required checklist "
+            f"{'item is' if len(open_items) == 1 else 'items are'} open: {labels}. "
+            "Complete them, or check in with an override reason.",
             extra={
                 "open_items": [
                     {"id": item.pk, "code": item.code, "label": item.label} for item in open_items
