@@ -27,6 +27,12 @@ class ChecklistIncomplete(Conflict):
     code = "checklist_incomplete"
 
 
+class EditConflict(Conflict):
+    """A save based on a version of a row that someone else has changed since."""
+
+    code = "edit_conflict"
+
+
 class InvalidCancelCause(DomainError):
     """A service called with a cause outside the list: refused here, not only at the edge."""
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 
 from clinic import audit
@@ -31,6 +32,7 @@ from procedures.models import (
     ValueKind,
 )
 from scheduling.availability import clinic_zone, local_date
+from scheduling.errors import EditConflict
 from scheduling.models import (
     Appointment,
     AppointmentHold,
@@ -217,6 +219,9 @@ def refresh_checklist(
 
 
 def _reopen(item: ChecklistItem) -> None:
+    if item.done or item.value:
+        # A change a nurse's open page has not seen: her next save must reload first.
+        item.version += 1
     item.done, item.value, item.done_at, item.done_by = False, "", None, None
 
 
@@ -239,6 +244,7 @@ def _follow_authorization(appointment: Appointment, item: ChecklistItem) -> None
         _reopen(item)
     elif not item.done or item.value != authorization.number:
         item.done, item.value, item.done_at = True, authorization.number, timezone.now()
+        item.version += 1
 
 
 def refresh_case(appointment: Appointment, *, day_changed: bool = False) -> None:
@@ -260,8 +266,16 @@ def tick(
     done: bool,
     value: str | None,
     acting_user: AbstractBaseUser | None,
+    expected_version: int | None = None,
 ) -> ChecklistItem:
-    """A nurse ticks (or unticks) an item, with a value where it takes one. Audited."""
+    """A nurse ticks (or unticks) an item, with a value where it takes one. Audited.
+
+    `expected_version` is the version the nurse's page or client read. The caller holds the
+    appointment's lock; the version is checked again in the UPDATE itself, so a save that
+    read an older version can never overwrite a newer one, whatever the caller did.
+    """
+    if expected_version is not None and expected_version != item.version:
+        raise _conflict(item)
     before = audit.snapshot(item, ["done", "value"])
     template = item.template
     if value is not None:
@@ -271,14 +285,34 @@ def tick(
         item.done, item.done_at, item.done_by = True, timezone.now(), as_user(acting_user)
     else:
         item.done, item.done_at, item.done_by = False, None, None
-    item.save(update_fields=["done", "value", "done_at", "done_by"])
-    audit.record(
-        actor=acting_user,
-        action="checklist.tick",
-        instance=item,
-        changes=audit.diff(before, audit.snapshot(item, ["done", "value"])),
-    )
+    changes = audit.diff(before, audit.snapshot(item, ["done", "value"]))
+    if changes:
+        item.changed_at, item.changed_by = timezone.now(), as_user(acting_user)
+        written = ChecklistItem.objects.filter(pk=item.pk, version=item.version).update(
+            done=item.done,
+            value=item.value,
+            done_at=item.done_at,
+            done_by=item.done_by,
+            changed_at=item.changed_at,
+            changed_by=item.changed_by,
+            version=F("version") + 1,
+        )
+        if not written:
+            item.refresh_from_db()
+            raise _conflict(item)
+        item.version += 1
+    audit.record(actor=acting_user, action="checklist.tick", instance=item, changes=changes)
     return item
+
+
+def _conflict(item: ChecklistItem) -> EditConflict:
+    who = item.changed_by.get_username() if item.changed_by else "someone else"
+    when = f" at {timezone.localtime(item.changed_at):%H:%M}" if item.changed_at else ""
+    return EditConflict(
+        f'"{item.label}" was changed by {who}{when} after you opened it; reload to see the '
+        "change, then save again if it still needs it.",
+        extra={"version": item.version},
+    )
 
 
 def _validate_done(

@@ -8,7 +8,7 @@ from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
 from procedures.choices import Region, Side
 from procedures.models import Drug, ProcedureType
-from scheduling.models import Appointment, AppointmentHold, CancelCause, Status
+from scheduling.models import Appointment, AppointmentHold, CancelCause, FollowUp, Status
 
 
 class ProcedureCodeField(CodeRelatedField):
@@ -105,6 +105,29 @@ class OutcomeSerializer(serializers.Serializer):
                 {"non_field_errors": ["Give relief_percent, or both pain_before and pain_after."]}
             )
         return attrs
+
+
+class FollowUpInSerializer(OutcomeSerializer):
+    assessed_on = serializers.DateField(help_text="The day the relief was assessed.")
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", default=None, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "assessed_on",
+            "relief_percent",
+            "pain_before",
+            "pain_after",
+            "recorded_at",
+            "recorded_by",
+        ]
+        read_only_fields = fields
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):

@@ -54,6 +54,11 @@ urlpatterns = [
         views.AppointmentOutcome.as_view(),
         name="appointment-outcome",
     ),
+    path(
+        "appointments/<int:pk>/follow-ups/",
+        views.AppointmentFollowUps.as_view(),
+        name="appointment-follow-ups",
+    ),
     path("slots/", views.SlotSearch.as_view(), name="slot-search"),
     path("appointments/", views.AppointmentListCreate.as_view(), name="appointment-list"),
     path("appointments/<int:pk>/", views.AppointmentDetail.as_view(), name="appointment-detail"),

@@ -23,6 +23,8 @@ from scheduling.api.serializers import (
     BookSerializer,
     CancelSerializer,
     CheckInSerializer,
+    FollowUpInSerializer,
+    FollowUpSerializer,
     OutcomeSerializer,
     RescheduleSerializer,
     SlotQuerySerializer,
@@ -230,3 +232,39 @@ class AppointmentOutcome(AppointmentAction):
     allowed_roles = NURSING
     input_serializer = OutcomeSerializer
     service = staticmethod(services.appointment_record_outcome)
+
+
+@extend_schema(tags=["appointments"])
+class AppointmentFollowUps(APIView):
+    """Relief assessed on later days: what proves how long the relief lasted."""
+
+    allowed_roles = {"GET": ALL_ROLES, "POST": NURSING}
+
+    @extend_schema(
+        summary="The case's follow-ups, earliest first",
+        responses={200: FollowUpSerializer(many=True), **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        appointment = appointment_or_404(pk)
+        rows = appointment.follow_ups.select_related("recorded_by")
+        return Response(FollowUpSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Record relief on a later day: a percentage, or pain before and after on 0-10",
+        request=FollowUpInSerializer,
+        responses={
+            201: FollowUpSerializer,
+            **BAD_INPUT,
+            **AUTH_ERRORS,
+            **NOT_FOUND,
+            409: _error("`invalid_transition`: only once the case is completed."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        appointment = appointment_or_404(pk)
+        serializer = FollowUpInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        follow_up = services.appointment_record_follow_up(
+            appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
+        )
+        return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)

@@ -25,16 +25,35 @@ from scheduling.models import Appointment, ChecklistItem
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(source="done_by.username", default=None, read_only=True)
+    done_by = serializers.CharField(
+        source="done_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ChecklistItem
-        fields = ["id", "code", "label", "required", "done", "value", "done_at", "done_by"]
+        fields = [
+            "id",
+            "code",
+            "label",
+            "required",
+            "done",
+            "value",
+            "done_at",
+            "done_by",
+            "version",
+        ]
 
 
 class TickSerializer(serializers.Serializer):
     done = serializers.BooleanField()
     value = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The item's `version` as you read it: when someone has changed the item "
+        "since, the tick is refused with 409 `edit_conflict` instead of overwriting theirs.",
+    )
 
 
 @extend_schema(tags=["checklists"])
@@ -63,7 +82,11 @@ class AppointmentChecklistItem(APIView):
             **BAD_INPUT,
             **AUTH_ERRORS,
             **NOT_FOUND,
-            409: OpenApiResponse(ErrorSerializer, description="`invalid_transition`"),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`invalid_transition` (the case's checklist is closed), or "
+                "`edit_conflict`: `version` is older than the item's (someone changed it since).",
+            ),
         },
     )
     def patch(self, request: Request, pk: int, item_id: int) -> Response:
@@ -77,6 +100,7 @@ class AppointmentChecklistItem(APIView):
             done=serializer.validated_data["done"],
             value=serializer.validated_data.get("value"),
             acting_user=acting_user(request),
+            expected_version=serializer.validated_data.get("version"),
         )
         return Response(ChecklistItemSerializer(ticked).data)
 

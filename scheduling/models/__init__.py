@@ -15,7 +15,7 @@ from scheduling.models.core import (
     WorkingHours,
 )
 from scheduling.models.reminders import Reminder, ReminderKind, ReminderStatus, SentSms
-from scheduling.models.workflow import AppointmentHold, ChecklistItem
+from scheduling.models.workflow import AppointmentHold, ChecklistItem, FollowUp
 
 __all__ = [
     "AppointmentHold",
@@ -25,6 +25,7 @@ __all__ = [
     "CancelCause",
     "ClinicDay",
     "ClinicHours",
+    "FollowUp",
     "PostgresExclusionConstraint",
     "ProviderDayException",
     "Reminder",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from procedures.choices import BleedingRisk
@@ -53,6 +54,13 @@ class ChecklistItem(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Bumped by every change of `done` or `value`: a save that read an older version is
+    # refused, so two nurses editing one item never overwrite each other silently.
+    version = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["appointment", "order", "code"]
@@ -62,3 +70,34 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({'done' if self.done else 'open'})"
+
+
+class FollowUp(models.Model):
+    """Relief at a later date than the case: how long the relief lasted (DOMAIN.md)."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    assessed_on = models.DateField()
+    relief_percent = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    pain_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    pain_after = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["appointment", "assessed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(relief_percent__lte=100), name="follow_up_relief_at_most_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relief_percent}% on {self.assessed_on} after case {self.appointment_id}"

@@ -7,7 +7,7 @@ from scheduling.services.lifecycle import (
     appointment_complete,
     appointment_no_show,
 )
-from scheduling.services.outcome import appointment_record_outcome
+from scheduling.services.outcome import appointment_record_follow_up, appointment_record_outcome
 from scheduling.services.patient_changes import (
     authorization_save,
     checklist_tick,
@@ -21,6 +21,7 @@ __all__ = [
     "appointment_check_in",
     "appointment_complete",
     "appointment_no_show",
+    "appointment_record_follow_up",
     "appointment_record_outcome",
     "authorization_save",
     "checklist_tick",

@@ -79,13 +79,23 @@ def checklist_tick(
     done: bool,
     value: str | None,
     acting_user: Actor,
+    expected_version: int | None = None,
 ) -> ChecklistItem:
+    """Tick or untick an item. With `expected_version` (the version the nurse's page or the
+    client read), a save over someone else's newer change is refused with `edit_conflict`."""
     locked = lock_appointment(appointment)
     if locked.status not in (Status.SCHEDULED, Status.CHECKED_IN):
         raise InvalidTransition(
             f"This appointment is {locked.get_status_display().lower()}; its checklist is closed."
         )
-    item = ChecklistItem.objects.select_related("template").get(pk=item.pk, appointment=locked)
+    item = ChecklistItem.objects.select_related("template", "changed_by").get(
+        pk=item.pk, appointment=locked
+    )
     return workflow.tick(
-        appointment=locked, item=item, done=done, value=value, acting_user=acting_user
+        appointment=locked,
+        item=item,
+        done=done,
+        value=value,
+        acting_user=acting_user,
+        expected_version=expected_version,
     )
