@@ -56,7 +56,7 @@ def _pages() -> dict[str, str]:
     from django.db.models import Count
     from django.utils import timezone
 
-    from clinic.models import Patient
+    from clinic.models import Patient, Room
 
     patient = (
         Patient.objects.filter(mrn__startswith="B")
@@ -75,7 +75,43 @@ def _pages() -> dict[str, str]:
             f"&from={day.isoformat()}"
         ),
         "calendar day by room": f"/calendar/?date={day.isoformat()}&view=day&by=room",
+        # The nurse's worklist: the whole day (every room full, about 90 cases), and one
+        # room's dozen, whose query count must be the same.
+        "worklist, whole day": f"/station/?date={day.isoformat()}",
+        "worklist, one room": (
+            f"/station/?date={day.isoformat()}&room={Room.objects.order_by('pk').first().pk}"
+        ),
     }
+
+
+def _checklists_for(day_url: str) -> None:
+    """The bench's appointments are bulk-made without checklists: give the measured day's cases
+    the items every case has (some ticked), so the worklist reads what a clinic day holds."""
+    import datetime as dt
+
+    from procedures.models import ChecklistItemTemplate
+    from scheduling.availability import local_day_bounds
+    from scheduling.models import ACTIVE_STATUSES, Appointment, ChecklistItem
+
+    day = dt.date.fromisoformat(day_url.split("date=")[1][:10])
+    start, end = local_day_bounds(day)
+    cases = Appointment.objects.filter(
+        start__gte=start, start__lt=end, status__in=ACTIVE_STATUSES, checklist_items__isnull=True
+    )
+    templates = list(ChecklistItemTemplate.objects.filter(condition="always"))
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(
+            appointment=case,
+            template=template,
+            code=template.code,
+            label=template.label,
+            required=template.required,
+            order=template.order,
+            done=(case.pk + index) % 3 != 0,
+        )
+        for case in cases
+        for index, template in enumerate(templates)
+    )
 
 
 def measure(database_url: str, total: int) -> dict[str, dict[str, float]]:
@@ -98,11 +134,14 @@ def measure(database_url: str, total: int) -> dict[str, dict[str, float]]:
     # DEBUG is off, as in production: pages link their styles through the static manifest.
     call_command("collectstatic", interactive=False, verbosity=0)
     user, _ = get_user_model().objects.get_or_create(username="bench-pages")
-    assign_role(user, "scheduler")
+    # A manager may open every page measured here: the desk's and the nurse's.
+    assign_role(user, "manager")
     client = Client()
     client.force_login(user)
     figures: dict[str, dict[str, float]] = {}
-    for name, url in _pages().items():
+    pages = _pages()
+    _checklists_for(pages["worklist, whole day"])
+    for name, url in pages.items():
         for _ in range(2):
             response = client.get(url)
             assert response.status_code == 200, f"{url} answered {response.status_code}"
@@ -164,6 +203,11 @@ def main() -> int:
             f"  {name}: median {'under' if met else 'OVER'} {AIM_MS} ms at 200,000; "
             f"query count {'the same' if same else 'DIFFERS'} at 1,000 and 200,000"
         )
+    day, room = results["large"]["worklist, whole day"], results["large"]["worklist, one room"]
+    print(
+        f"  worklist: {day['queries']:.0f} queries for the whole day, {room['queries']:.0f} "
+        f"for one room: {'the same' if day['queries'] == room['queries'] else 'DIFFERENT'}"
+    )
     return 0
 
 

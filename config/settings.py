@@ -158,6 +158,8 @@ TIME_ZONE = CLINIC_TIME_ZONE
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Riverside Pain Clinic")
 CLINIC_HOLIDAYS_COUNTRY = os.environ.get("CLINIC_HOLIDAYS_COUNTRY", "US")
 CLINIC_HOLIDAYS_SUBDIV = os.environ.get("CLINIC_HOLIDAYS_SUBDIV", "NY") or None
+# How often the nurse's worklist (/station/) refreshes itself.
+STATION_REFRESH_SECONDS = int(os.environ.get("STATION_REFRESH_SECONDS", "30"))
 # Phone numbers typed without a country code ("(212) 555-0123") are read as this country's;
 # all are stored in E.164.
 PHONENUMBER_DEFAULT_REGION = os.environ.get("CLINIC_PHONE_REGION", CLINIC_HOLIDAYS_COUNTRY)

@@ -296,31 +296,56 @@ def test_a_nurse_sees_todays_cases_in_time_order_with_everything_she_needs_to_fi
         room=clinic.exam,
     )
     book_today(clinic, alice, 9)
+    dora = PatientFactory(first_name="Dora", last_name="Lind")
+    book_today(clinic, dora, 8)
     cancelled = book_today(clinic, carmen, 14, code="ESI_TF", side="bilateral")
     services.appointment_cancel(appointment=cancelled, reason="Patient has flu", acting_user=None)
 
     response = signed_in(make_staff("nurse")).get("/station/")
 
     assert response.status_code == 200
-    rows = table_rows(response.content.decode())
+    html = response.content.decode()
+    rows = table_rows(html)
     assert rows[0] == [
         "Time",
         "Patient",
         "Procedure",
-        "Region / side",
         "Provider",
-        "Room",
+        "Checklist",
+        "Blood thinners",
+        "Prior authorization",
         "Status",
     ]
-    assert [row[:2] for row in rows[1:]] == [
-        ["09:00–09:30", "Alice Moreno"],
-        ["11:30–11:45", "Ben Okafor"],
-        ["14:00–14:30", "Carmen Silva"],
+    # A section per room (in the rooms' order), its cases in time order.
+    assert [row[:4] for row in rows[1:]] == [
+        ["Exam 1 1 case"],
+        [
+            "11:30–11:45",
+            f"Ben Okafor {ben.mrn}",
+            "Trigger point injections Cervical, left",
+            "Dr. Ortiz",
+        ],
+        ["Suite 1 2 cases"],
+        [
+            "08:00–08:30",
+            f"Dora Lind {dora.mrn}",
+            "Medial branch block (diagnostic) Lumbar, right",
+            "Dr. Chen",
+        ],
+        [
+            "09:00–09:30",
+            f"Alice Moreno {alice.mrn}",
+            "Medial branch block (diagnostic) Lumbar, right",
+            "Dr. Chen",
+        ],
     ]
-    assert rows[1][2:] == ["MBB", "Lumbar / Right", "Dr. Chen", "Suite 1", "Scheduled"]
-    assert rows[2][2:] == ["TPI", "Cervical / Left", "Dr. Ortiz", "Exam 1", "Scheduled"]
-    assert rows[3][2:] == ["ESI_TF", "Lumbar / Bilateral", "Dr. Chen", "Suite 1", "Cancelled"]
-    assert "3 appointments" in response.content.decode()
+    assert rows[2][-1] == rows[4][-1] == rows[5][-1] == "Scheduled"
+    # The cancelled case is not on the list to work, but said apart.
+    assert (
+        "Not coming (1) 14:00 Carmen Silva, Transforaminal epidural steroid injection, Suite 1: "
+        "Cancelled" in visible_text(html)
+    )
+    assert "3 cases in 2 rooms." in visible_text(html)
 
 
 def test_the_station_shows_the_clinics_day_and_not_yesterdays_or_tomorrows_cases(
@@ -348,7 +373,12 @@ def test_the_station_shows_the_clinics_day_and_not_yesterdays_or_tomorrows_cases
     with time_machine.travel(local(2026, 11, 18, 20, 0), tick=False):
         html = signed_in(make_staff("nurse")).get("/station/").content.decode()
 
-    assert [row[:2] for row in table_rows(html)[1:]] == [["16:30–17:00", "Alice Moreno"]]
+    [header, room, case] = table_rows(html)
+    assert (room, case[0], case[1].split(" MRN")[0]) == (
+        ["Suite 1 1 case"],
+        "16:30–17:00",
+        "Alice Moreno",
+    )
     assert '<time datetime="2026-11-18">Wednesday 18 November 2026</time>' in html
 
 

@@ -107,6 +107,14 @@ def role_required(allowed: Iterable[str]) -> Callable[[View], View]:
         @functools.wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
+                if getattr(request, "htmx", False):
+                    # A partial asked for by a page left open after its user signed out (in
+                    # another tab, or the session ended): reload the whole page, which then
+                    # goes to sign-in. The patients on screen go away, and the sign-in page is
+                    # never swapped into a part of the page.
+                    response = HttpResponse(status=204)
+                    response["HX-Refresh"] = "true"
+                    return response
                 return redirect_to_login(request.get_full_path())
             if not roles_of(request.user) & allowed_roles:
                 return forbidden(request, allowed_roles)
