@@ -8,6 +8,7 @@ module turns those rows into sentences a scheduler or a nurse reads at a glance:
     Moved from Tue 4 Nov 09:00 (Dr. Chen, Suite 1) to Wed 5 Nov 10:00 (Dr. Ortiz, Suite 1)
         by scheduler-1 on Mon 3 Nov 11:15
     Cancelled by scheduler-1 on Mon 3 Nov 12:00: patient ill — 'has the flu'
+    Follow-up for Tue 18 Nov recorded by nurse-2 on Tue 18 Nov 09:10: relief 70%
 
 Ids in the rows (providers, rooms) become names with one query per kind, whatever the
 number of rows, so a case with a long history costs the page no more queries than a new one.
@@ -37,6 +38,10 @@ class HistoryEntry:
     actor: str
     action: str
     text: str
+    # What a page may show apart from the sentence: the reason as written, and the checklist
+    # items a check-in override left open (their codes).
+    reason: str = ""
+    open_item_codes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.text
@@ -47,6 +52,12 @@ def moment(value: dt.datetime) -> str:
     local = timezone.localtime(value)
     year = f" {local.year}" if local.year != timezone.localdate().year else ""
     return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
+
+
+def day(value: dt.date) -> str:
+    """ "Tue 18 Nov" on the clinic's calendar; the year only when it is not this year."""
+    year = f" {value.year}" if value.year != timezone.localdate().year else ""
+    return f"{value:%a} {value.day} {value:%b}{year}"
 
 
 def place(start: dt.datetime, provider: str, room: str) -> str:
@@ -172,10 +183,11 @@ def _cancelled(event: AuditEvent, names: _Names, by: str, places: dict) -> str:
     return f"Cancelled {by}" + (f": {' — '.join(parts)}" if parts else "")
 
 
-def _checked_in(event: AuditEvent, names: _Names, by: str, places: dict) -> str | None:
-    if event.changes.get("check_in_override_reason"):
-        return None  # said by the override's own row, with the items that were open
-    return f"Checked in {by}"
+def _checked_in(event: AuditEvent, names: _Names, by: str, places: dict) -> str:
+    # After an override, its own row has said it all, with the items that were open (the
+    # loop leaves this one out). A reason given with nothing open is told here.
+    _, reason = _old_new(event.changes, "check_in_override_reason")
+    return f"Checked in {by}" + (f": {quoted(reason)}" if reason else "")
 
 
 def _override(event: AuditEvent, names: _Names, by: str, places: dict) -> str:
@@ -199,6 +211,12 @@ def _outcome(event: AuditEvent, names: _Names, by: str, places: dict) -> str:
     if old is None:
         return f"Relief recorded {by}: {_percent(new)}{scores}"
     return f"Relief corrected {by}: from {_percent(old)} to {_percent(new)}{scores}"
+
+
+def _follow_up(event: AuditEvent, names: _Names, by: str, places: dict) -> str:
+    assessed = event.changes.get("assessed_on")
+    on = f" for {day(dt.date.fromisoformat(assessed))}" if isinstance(assessed, str) else ""
+    return f"Follow-up{on} recorded {by}: relief {_percent(event.changes.get('relief_percent'))}"
 
 
 def _status(verb: str) -> Callable[[AuditEvent, _Names, str, dict], str]:
@@ -228,6 +246,7 @@ WORDING: dict[str, Callable[[AuditEvent, _Names, str, dict], str | None]] = {
     "appointment.completed": _status("Completed"),
     "appointment.no_show": _status("Marked as a no-show"),
     "appointment.outcome": _outcome,
+    "appointment.follow_up": _follow_up,
     "checklist.tick": _tick,
     # Demo data written as if it had happened (scheduling/demo/past.py).
     "appointment.demo_history": lambda event, names, by, places: (
@@ -259,10 +278,27 @@ def case_history(
     names = _load_names(events, items)
     places = _places_by_event(appointment, events)
     entries = []
+    previous = ""
     for event in events:
+        told_by_override = (
+            event.action == "appointment.checked_in" and previous == "appointment.check_in_override"
+        )
+        previous = event.action
+        if told_by_override:
+            continue
         by = f"by {_actor(event)} on {moment(event.at)}"
         word = WORDING.get(event.action)
         text = word(event, names, by, places) if word else f"{event.action} {by}"
         if text:
-            entries.append(HistoryEntry(event.at, _actor(event), event.action, text))
+            codes = event.changes.get("open_items") if isinstance(event.changes, dict) else None
+            entries.append(
+                HistoryEntry(
+                    event.at,
+                    _actor(event),
+                    event.action,
+                    text,
+                    reason=event.reason,
+                    open_item_codes=tuple(codes or ()),
+                )
+            )
     return entries

@@ -104,7 +104,7 @@ def test_an_override_check_in_is_one_line_with_the_reason_and_the_items_that_wer
         "'Asked at the door: no fever' (open: No fever, infection or antibiotics; "
         "Contrast allergy reviewed)"
     )
-    assert not any(line.startswith("Checked in by") for line in lines)
+    assert not any(line.startswith("Checked in by") for line in lines)  # said once, above
     assert lines[1:3] == [
         "'Identity, procedure, region and side confirmed' ticked by nurse-2 on Mon 16 Nov 10:02",
         "'Consent signed' ticked by nurse-2 on Mon 16 Nov 10:02",
@@ -245,4 +245,40 @@ def test_a_case_from_the_demo_data_says_so_in_words(clock, clinic, scheduler):
 
     assert texts(case)[-1] == (
         "Entered with the demo data on Mon 16 Nov 10:02, as the services would have left it"
+    )
+
+
+def test_a_follow_up_says_for_which_day_who_recorded_it_and_the_relief(
+    clock, clinic, scheduler, nurse
+):
+    case = book_case(clinic, start=CASE_AT, acting_user=scheduler)
+    clock.move_to(local(2026, 11, 17, 9, 40))
+    services.appointment_check_in(appointment=case, acting_user=nurse, override_reason="paper")
+    services.appointment_complete(appointment=case, acting_user=nurse)
+    clock.move_to(local(2026, 12, 2, 11, 5))
+    services.appointment_record_follow_up(
+        appointment=case,
+        assessed_on=local(2026, 12, 1).date(),
+        acting_user=nurse,
+        pain_before=8,
+        pain_after=2,
+    )
+
+    assert texts(case)[-1] == (
+        "Follow-up for Tue 1 Dec recorded by nurse-2 on Wed 2 Dec 11:05: relief 75%"
+    )
+
+
+def test_an_override_entry_carries_its_reason_and_the_codes_of_the_open_items(clock, clinic, nurse):
+    case = book_case(clinic, start=CASE_AT)
+    clock.move_to(local(2026, 11, 17, 8, 40))
+    services.appointment_check_in(appointment=case, acting_user=nurse, override_reason="rush")
+
+    case.refresh_from_db()
+    [entry] = [e for e in case_history(case) if e.action == "appointment.check_in_override"]
+
+    assert (entry.actor, entry.reason, entry.open_item_codes) == (
+        "nurse-2",
+        "rush",
+        ("identity", "consent", "no_infection", "contrast_allergy"),
     )

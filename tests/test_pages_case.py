@@ -20,7 +20,7 @@ from procedures.models import AuthorizationStatus, ProcedureType
 from scheduling import services
 from scheduling.models import Appointment, CancelCause, Reminder, ReminderKind, Status
 from tests.factories import PatientFactory, drug, payer
-from tests.pages_helpers import page_text
+from tests.pages_helpers import html_of, page_text, tables
 from tests.scheduling_helpers import SmallClinic, book_case, local
 
 NOW = local(2026, 11, 16, 10, 2)  # Monday 16 November 2026, at the desk
@@ -515,7 +515,11 @@ def test_an_override_with_a_reason_checks_in_and_is_audited_and_shown(clinic, pa
 
     page = page_text(response)
     assert "Checked in with an override; the reason is recorded." in page
-    assert "Checked in with an override at 08:30: “INR done at GP”" in page
+    assert (
+        f"Checked in with an override by {client.user.username} on Tue 17 Nov at 08:30: "
+        "“INR done at GP” Open at check-in: Identity, procedure, region and side confirmed "
+        "Consent signed No fever, infection or antibiotics Contrast allergy reviewed" in page
+    )
     assert f"Checked in with an override by {client.user.username} on Tue 17 Nov 08:30" in page
     case.refresh_from_db()
     assert (case.status, case.check_in_override_reason) == (Status.CHECKED_IN, "INR done at GP")
@@ -674,6 +678,169 @@ def test_relief_before_completion_is_refused_as_a_message(clinic, pages_as):
     assert case.relief_percent is None
 
 
+# --- Follow-ups: relief on later days ----------------------------------------------------------
+
+
+def follow_up_body(day: str, **scores: str) -> dict[str, str]:
+    return {"follow_up-assessed_on": day, **{f"follow_up-{k}": v for k, v in scores.items()}}
+
+
+def follow_up_rows(html: str) -> list[list[str]]:
+    [table] = [t for t in tables(html) if t[0] == ["Day assessed", "Relief", "Recorded by"]]
+    return table[1:]
+
+
+def test_on_the_case_day_no_follow_up_is_offered_and_the_page_says_from_when(
+    completed_case, pages_as
+):
+    response = pages_as("nurse").get(url(completed_case))
+
+    page = page_text(response)
+    assert "Follow-ups (relief on a later day) can be recorded from Wednesday 18 November." in page
+    assert "Follow-ups No follow-up recorded yet." in page
+    assert url(completed_case, "follow-ups") not in response.content.decode()
+
+
+def test_a_nurse_records_a_follow_up_on_a_later_day_and_it_is_listed_with_who(
+    completed_case, pages_as, clock
+):
+    clock.move_to(local(2026, 11, 27, 10, 0))
+    client = pages_as("nurse")
+    form = client.get(url(completed_case)).content.decode()
+    assert re.search(
+        r'<input type="date" name="follow_up-assessed_on" value="2026-11-27"[^>]*>', form
+    )
+
+    response = client.post(
+        url(completed_case, "follow-ups"),
+        follow_up_body("2026-11-26", relief_percent="70"),
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(url(completed_case), 302)]
+    html = response.content.decode()
+    assert "Follow-up recorded: relief 70% on Thu 26 Nov 2026." in page_text(response)
+    [follow_up_table] = [
+        t for t in tables(html) if t[0] == ["Day assessed", "Relief", "Recorded by"]
+    ]
+    assert follow_up_table[1:] == [
+        ["Thu 26 Nov 2026", "70%", f"{client.user.username}, Fri 27 Nov 2026, 10:00"]
+    ]
+    assert (
+        f"Follow-up for Thu 26 Nov recorded by {client.user.username} on Fri 27 Nov 10:00: "
+        "relief 70%" in page_text(response)
+    )
+    [row] = completed_case.follow_ups.all()
+    assert (row.assessed_on, row.relief_percent, row.recorded_by) == (
+        dt.date(2026, 11, 26),
+        70,
+        client.user,
+    )
+    assert audit_actions(completed_case)[-1] == "appointment.follow_up"
+
+
+def test_a_follow_up_from_pain_scores_shows_the_relief_the_service_computed(
+    completed_case, pages_as, clock
+):
+    clock.move_to(local(2026, 11, 27, 10, 0))
+
+    response = pages_as("manager").post(
+        url(completed_case, "follow-ups"),
+        follow_up_body("2026-11-27", pain_before="8", pain_after="2"),
+        follow=True,
+    )
+
+    assert "Follow-up recorded: relief 75% on Fri 27 Nov 2026." in page_text(response)
+    assert follow_up_rows(response.content.decode())[0][:2] == [
+        "Fri 27 Nov 2026",
+        "75% (pain 8 before, 2 that day)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "error"),
+    [
+        (
+            follow_up_body("2026-11-17", relief_percent="70"),
+            "assessed_on",
+            "A follow-up is a day after the case (Tue 17 Nov 2026).",
+        ),
+        (
+            follow_up_body("2026-11-28", relief_percent="70"),
+            "assessed_on",
+            "A follow-up cannot be dated in the future.",
+        ),
+        (follow_up_body("", relief_percent="70"), "assessed_on", "Enter the day the relief was"),
+        (
+            follow_up_body("2026-11-26"),
+            None,
+            "Enter the relief in percent, or both pain scores (before and after).",
+        ),
+    ],
+)
+def test_a_follow_up_refused_shows_why_beside_the_field_and_writes_nothing(
+    completed_case, pages_as, clock, body, field, error
+):
+    clock.move_to(local(2026, 11, 27, 10, 0))
+
+    response = pages_as("nurse").post(url(completed_case, "follow-ups"), body)
+
+    html = html_of(response)
+    if field:
+        assert re.search(
+            rf'<ul class="field-errors" id="id_follow_up-{field}_error"><li>{re.escape(error)}',
+            html,
+        )
+        assert re.search(rf'<input[^>]*aria-invalid="true"[^>]*id="id_follow_up-{field}"', html)
+    else:
+        assert f'<ul class="field-errors" id="follow-up-errors"><li>{error}</li>' in html
+    assert not completed_case.follow_ups.exists()
+    assert "appointment.follow_up" not in audit_actions(completed_case)
+
+
+def test_a_follow_up_before_completion_is_refused_as_a_message(clinic, pages_as):
+    case = book(clinic)
+
+    response = pages_as("nurse").post(
+        url(case, "follow-ups"), follow_up_body("2026-11-16", relief_percent="70"), follow=True
+    )
+
+    assert "A follow-up is recorded once the case is completed; it is scheduled." in page_text(
+        response
+    )
+    assert not case.follow_ups.exists()
+
+
+def test_the_follow_up_the_reminder_rules_plan_is_shown_as_due_until_one_is_recorded(
+    clinic, pages_as, clock
+):
+    # An epidural's relief is followed up 14 days after it (DOMAIN.md).
+    case = book(clinic, start=local(2026, 11, 17, 9, 0), code="ESI_IL")
+    clock.move_to(local(2026, 11, 17, 9, 40))
+    services.appointment_check_in(appointment=case, acting_user=None, override_reason="paper")
+    services.appointment_complete(appointment=case, acting_user=None)
+
+    for role in ("scheduler", "nurse"):
+        page = page_text(pages_as(role).get(url(case)))
+        assert (
+            "Follow-up due on Tuesday 1 December 2026: the patient's reminder is pending." in page
+        )
+
+    clock.move_to(local(2026, 12, 2, 9, 0))
+    services.appointment_record_follow_up(
+        appointment=case, assessed_on=dt.date(2026, 11, 30), acting_user=None, relief_percent=40
+    )
+    assert "Follow-up due on Tuesday 1 December 2026: the patient's reminder is pending." in (
+        page_text(pages_as("nurse").get(url(case)))
+    ), "a follow-up before the day does not answer it"
+    services.appointment_record_follow_up(
+        appointment=case, assessed_on=dt.date(2026, 12, 2), acting_user=None, relief_percent=60
+    )
+    assert "Follow-up due on Tuesday 1 December 2026: recorded, 60% on Wed 2 Dec." in page_text(
+        pages_as("nurse").get(url(case))
+    )
+
+
 def test_an_action_address_opened_without_a_form_goes_back_to_the_case(clinic, pages_as):
     case = book(clinic)
 
@@ -694,6 +861,7 @@ def test_an_action_address_opened_without_a_form_goes_back_to_the_case(clinic, p
         ("scheduler", "check-in", {"override": "1", "override_reason": "x"}),
         ("scheduler", "complete", {}),
         ("scheduler", "outcome", {"relief_percent": "50"}),
+        ("scheduler", "follow-ups", {"follow_up-assessed_on": "2026-11-17"}),
     ],
 )
 def test_a_role_the_api_does_not_allow_gets_a_403_page_and_writes_nothing(

@@ -1,7 +1,7 @@
 """The case page, `/appointments/<id>/`: everything about one appointment, and the actions
 the user's role and the case's status allow. Its forms and actions live beside it
-(`case_*.py`): reschedule and cancel pages, and the nurse's check-in, completion, no-show
-and outcome.
+(`case_*.py`): reschedule and cancel pages, the nurse's checklist, check-in, completion,
+no-show, outcome and follow-ups.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from scheduling.pages.case_actions import (
     case_cancel,
     case_check_in,
     case_complete,
+    case_follow_up,
     case_no_show,
     case_outcome,
 )
+from scheduling.pages.case_checklist import case_checklist_item
 from scheduling.pages.case_page import load_case, render_case, render_not_found
 from scheduling.pages.case_reschedule import case_reschedule
 from scheduling.pages.common import role_required
@@ -39,4 +41,10 @@ urlpatterns = [
     path("appointments/<int:pk>/complete/", case_complete, name="case-complete"),
     path("appointments/<int:pk>/no-show/", case_no_show, name="case-no-show"),
     path("appointments/<int:pk>/outcome/", case_outcome, name="case-outcome"),
+    path("appointments/<int:pk>/follow-ups/", case_follow_up, name="case-follow-up"),
+    path(
+        "appointments/<int:pk>/checklist/<int:item_id>/",
+        case_checklist_item,
+        name="case-checklist-item",
+    ),
 ]

@@ -1,4 +1,5 @@
-"""The case's actions as plain form POSTs: cancel, check in, complete, no-show, outcome.
+"""The case's actions as plain form POSTs: cancel, check in, complete, no-show, outcome,
+follow-up.
 
 Each calls one service, with the roles the API gives that action. Success redirects to the
 case page with a message (POST-redirect-GET). A refusal that the user can act on in a form
@@ -14,6 +15,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -22,7 +24,7 @@ from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from scheduling import services, workflow
 from scheduling.errors import ChecklistIncomplete, InvalidTransition
 from scheduling.models import Appointment, CancelCause, Status
-from scheduling.pages.case_forms import CancelForm, OutcomeForm, OverrideForm
+from scheduling.pages.case_forms import CancelForm, FollowUpForm, OutcomeForm, OverrideForm
 from scheduling.pages.case_page import load_case, render_case, render_not_found
 from scheduling.pages.common import render_page, role_required
 from scheduling.states import require_transition
@@ -97,7 +99,7 @@ def case_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- The nurse's day: check in, complete, no-show, outcome -----------------------------------
+# --- The nurse's day: check in, complete, no-show, outcome, follow-ups ----------------------
 
 
 @role_required(NURSING)
@@ -178,3 +180,28 @@ def _outcome_message(case: Appointment) -> str:
     if case.pain_before is not None:
         text += f" (pain {case.pain_before} before, {case.pain_after} after)"
     return f"{text}."
+
+
+@role_required(NURSING)
+@case_post
+def case_follow_up(request: HttpRequest, case: Appointment) -> HttpResponse:
+    """Relief on a later day; the service's refusal of the day comes back beside the field."""
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        return render_case(request, case, follow_up_form=form)
+    try:
+        follow_up = services.appointment_record_follow_up(
+            appointment=case, acting_user=_user(request), **form.service_arguments()
+        )
+    except ValidationError as refusal:
+        for field, errors in refusal.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return render_case(request, case, follow_up_form=form)
+    except DomainError as refusal:
+        return _refused(request, case, refusal)
+    on = follow_up.assessed_on
+    relief = follow_up.relief_percent
+    text = f"Follow-up recorded: relief {relief}% on {on:%a} {on.day} {on:%b %Y}."
+    messages.success(request, text)
+    return _back(case.pk)

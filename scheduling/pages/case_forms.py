@@ -160,5 +160,38 @@ class OutcomeForm(forms.Form):
             )
         return data
 
-    def service_arguments(self) -> dict[str, int]:
+    def service_arguments(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if v is not None}
+
+
+class TickForm(forms.Form):
+    """One checklist item's save: tick or untick, the value typed, and the version read.
+
+    The version is the item's as the page showed it: the service refuses the save when
+    someone has changed the item since, rather than overwrite their change unseen.
+    """
+
+    done = forms.TypedChoiceField(
+        choices=[("1", "Tick"), ("0", "Untick")], coerce=lambda v: v == "1", empty_value=None
+    )
+    value = forms.CharField(max_length=120, required=False, strip=True)
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class FollowUpForm(OutcomeForm):
+    """Relief on a later day than the case: the day, then relief or pain scores, as the API's
+    FollowUpInSerializer. The labels differ from the outcome form's beside it on the page."""
+
+    assessed_on = forms.DateField(
+        label="Day assessed",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the day the relief was assessed."},
+    )
+    field_order = ["assessed_on", "relief_percent", "pain_before", "pain_after"]
+    prefix = "follow_up"  # the outcome form's fields share the page
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["relief_percent"].label = "Relief on that day (%)"
+        self.fields["pain_before"].label = "Pain before the case (1-10)"
+        self.fields["pain_after"].label = "Pain on that day (0-10)"

@@ -1,8 +1,12 @@
 """The case page's reading side: one appointment with everything about it, and its actions.
 
 The page reads a fixed number of queries whatever the size of the case's checklist, its
-reminders or its history: the related rows are prefetched and the history names its ids
-with one query per kind.
+reminders, follow-ups or history: the related rows are prefetched and the history names its
+ids with one query per kind.
+
+Nurses and managers see the checklist as forms, one per item; a save that the service refuses
+(a value over its limit, someone else's newer change) comes back at that item. With htmx only
+that item's row is swapped, with the progress, the actions and the history beside it.
 """
 
 from __future__ import annotations
@@ -14,34 +18,53 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from clinic.roles import roles_of
-from procedures import selectors as procedure_selectors
-from procedures.models import PriorAuthorization
 from scheduling import selectors
 from scheduling.availability import local_date
 from scheduling.case_history import case_history
-from scheduling.models import Appointment, ChecklistItem, Reminder, Status
-from scheduling.pages.case_forms import OutcomeForm, OverrideForm
+from scheduling.models import Appointment, ChecklistItem, FollowUp, Reminder, Status
+from scheduling.pages.case_forms import FollowUpForm, OutcomeForm, OverrideForm
+from scheduling.pages.case_sections import (
+    ItemFeedback,
+    authorization_for,
+    checklist_progress,
+    checklist_rows,
+    follow_ups_due,
+    override_of,
+)
 from scheduling.pages.common import render_page
 from scheduling.states import can_move
-from scheduling.workflow import PRIOR_AUTH
 
 TEMPLATE = "scheduling/appointments/detail.html"
+# One item's row, with the progress, actions and history as htmx out-of-band swaps.
+ROW_SWAP_TEMPLATE = "scheduling/appointments/checklist_swap.html"
+# The service ticks items of these cases only ("its checklist is closed" otherwise).
+CHECKLIST_OPEN = (Status.SCHEDULED, Status.CHECKED_IN)
 
 
 def load_case(pk: int) -> Appointment | None:
-    """The case with its patient, places, holds, checklist (and who ticked) and reminders."""
+    """The case with its patient, places, holds, checklist (with its templates and who ticked
+    or changed each item), reminders and follow-ups."""
     return (
         selectors.appointments_with_context()
         .select_related("patient__payer", "outcome_recorded_by")
         .prefetch_related(
             Prefetch(
                 "checklist_items",
-                queryset=ChecklistItem.objects.select_related("done_by").order_by("order", "code"),
+                queryset=ChecklistItem.objects.select_related(
+                    "template", "done_by", "changed_by"
+                ).order_by("order", "code"),
             ),
             Prefetch("reminders", queryset=Reminder.objects.order_by("due_at", "id")),
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.select_related("recorded_by").order_by(
+                    "assessed_on", "id"
+                ),
+            ),
         )
         .filter(pk=pk)
         .first()
@@ -60,74 +83,101 @@ class CaseActions:
     complete: bool
     no_show: bool
     outcome: bool
+    checklist: bool  # the checklist's items as forms
+    follow_up: bool
+    follow_up_opens: dt.date | None  # a nurse's case completed today: follow-ups from tomorrow
 
     @classmethod
     def for_user(cls, roles: frozenset[str], case: Appointment) -> CaseActions:
         schedules, nurses = bool(roles & SCHEDULING), bool(roles & NURSING)
         status = case.status
         day = local_date(case.start)
+        today = timezone.localdate()
         check_in = nurses and can_move(status, Status.CHECKED_IN)
+        completed = nurses and status == Status.COMPLETED
         # The service refuses these until the day, and until the start has passed; a button
-        # that can only be refused is not offered.
-        on_the_day = day == timezone.localdate()
+        # that can only be refused is not offered. A follow-up is dated after the case's day
+        # and not in the future, so none can be recorded on the day itself.
+        on_the_day = day == today
         started = timezone.now() >= case.start
         return cls(
             reschedule=schedules and status == Status.SCHEDULED,
             cancel=schedules and can_move(status, Status.CANCELLED),
             check_in=check_in and on_the_day,
-            check_in_opens=day if check_in and day > timezone.localdate() else None,
+            check_in_opens=day if check_in and day > today else None,
             complete=nurses and can_move(status, Status.COMPLETED),
             # Every role, as the API: the desk often learns first that a patient did not come.
             no_show=bool(roles & ALL_ROLES) and can_move(status, Status.NO_SHOW) and started,
-            outcome=nurses and status == Status.COMPLETED,
+            outcome=completed,
+            checklist=nurses and status in CHECKLIST_OPEN,
+            follow_up=completed and today > day,
+            follow_up_opens=day + dt.timedelta(days=1) if completed and today <= day else None,
         )
 
     @property
     def any(self) -> bool:
         return any(
-            (self.reschedule, self.cancel, self.check_in, self.complete, self.no_show, self.outcome)
+            (
+                self.reschedule,
+                self.cancel,
+                self.check_in,
+                self.complete,
+                self.no_show,
+                self.outcome,
+                self.follow_up,
+            )
         )
 
 
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    required: int
-    open_items: list[ChecklistItem]
-
-    @property
-    def complete(self) -> bool:
-        return self.done == self.required
-
-
-def checklist_progress(items: list[ChecklistItem]) -> Progress:
-    required = [item for item in items if item.required]
-    return Progress(
-        done=sum(1 for item in required if item.done),
-        required=len(required),
-        open_items=[item for item in required if not item.done],
-    )
-
-
-@dataclass(frozen=True)
-class Authorization:
-    """Prior authorization for the case: needed or not, and what covers the case day."""
-
-    needed: bool
-    item: ChecklistItem | None
-    covering: PriorAuthorization | None
-
-
-def authorization_for(case: Appointment, items: list[ChecklistItem]) -> Authorization:
-    # The checklist carries the prior-auth item exactly when the payer or the procedure
-    # needs one (workflow.refresh_checklist); the authorization is read only then.
-    item = next((i for i in items if i.code == PRIOR_AUTH), None)
-    if item is None:
-        return Authorization(needed=False, item=None, covering=None)
-    covering = procedure_selectors.covering_authorization(
-        case.patient_id, case.procedure_type_id, local_date(case.start)
-    )
-    return Authorization(needed=True, item=item, covering=covering)
+def case_context(
+    request: HttpRequest,
+    case: Appointment,
+    *,
+    check_in_refusal: dict[str, Any] | None = None,
+    override_form: OverrideForm | None = None,
+    outcome_form: OutcomeForm | None = None,
+    follow_up_form: FollowUpForm | None = None,
+    feedback: ItemFeedback | None = None,
+) -> dict[str, Any]:
+    items = list(case.checklist_items.all())
+    reminders = list(case.reminders.all())
+    follow_ups = list(case.follow_ups.all())
+    actions = CaseActions.for_user(roles_of(request.user), case)
+    if outcome_form is None and actions.outcome:
+        outcome_form = OutcomeForm(
+            initial={
+                "relief_percent": case.relief_percent if case.pain_before is None else None,
+                "pain_before": case.pain_before,
+                "pain_after": case.pain_after,
+            }
+        )
+    if follow_up_form is None and actions.follow_up:
+        follow_up_form = FollowUpForm(initial={"assessed_on": timezone.localdate()})
+    authorization = authorization_for(case, items)
+    history = case_history(case, checklist_items=items)
+    return {
+        "case": case,
+        "patient": case.patient,
+        "day": local_date(case.start),
+        "holds": list(case.holds.all()),
+        "items": items,
+        "rows": checklist_rows(
+            case, items, authorization, editable=actions.checklist, feedback=feedback
+        ),
+        "progress": checklist_progress(items),
+        "authorization": authorization,
+        "reminders": reminders,
+        "follow_ups": follow_ups,
+        "follow_ups_due": follow_ups_due(reminders, follow_ups),
+        "history": history,
+        "override": override_of(case, history, items),
+        "actions": actions,
+        "check_in_refusal": check_in_refusal,
+        "override_form": override_form,
+        "outcome_form": outcome_form,
+        "follow_up_form": follow_up_form,
+        "checklist_status": feedback.saved if feedback else "",
+    }
 
 
 def render_case(
@@ -138,37 +188,31 @@ def render_case(
     check_in_refusal: dict[str, Any] | None = None,
     override_form: OverrideForm | None = None,
     outcome_form: OutcomeForm | None = None,
+    follow_up_form: FollowUpForm | None = None,
+    feedback: ItemFeedback | None = None,
 ) -> HttpResponse:
-    items = list(case.checklist_items.all())
-    actions = CaseActions.for_user(roles_of(request.user), case)
-    if outcome_form is None and actions.outcome:
-        outcome_form = OutcomeForm(
-            initial={
-                "relief_percent": case.relief_percent if case.pain_before is None else None,
-                "pain_before": case.pain_before,
-                "pain_after": case.pain_after,
-            }
-        )
-    return render_page(
+    context = case_context(
         request,
-        TEMPLATE,
-        {
-            "case": case,
-            "patient": case.patient,
-            "day": local_date(case.start),
-            "holds": list(case.holds.all()),
-            "items": items,
-            "progress": checklist_progress(items),
-            "authorization": authorization_for(case, items),
-            "reminders": list(case.reminders.all()),
-            "history": case_history(case, checklist_items=items),
-            "actions": actions,
-            "check_in_refusal": check_in_refusal,
-            "override_form": override_form,
-            "outcome_form": outcome_form,
-        },
-        status=status,
+        case,
+        check_in_refusal=check_in_refusal,
+        override_form=override_form,
+        outcome_form=outcome_form,
+        follow_up_form=follow_up_form,
+        feedback=feedback,
     )
+    return render_page(request, TEMPLATE, context, status=status)
+
+
+def render_item_swap(
+    request: HttpRequest, case: Appointment, item_id: int, feedback: ItemFeedback | None
+) -> HttpResponse:
+    """For htmx: the item's row, and the parts of the page its change moves (progress,
+    actions, history) as out-of-band swaps. The same context as the whole page's."""
+    context = case_context(request, case, feedback=feedback)
+    context["row"] = next(row for row in context["rows"] if row.item.pk == item_id)
+    response = render_page(request, ROW_SWAP_TEMPLATE, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def render_not_found(request: HttpRequest, pk: int) -> HttpResponse:
