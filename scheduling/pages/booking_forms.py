@@ -21,6 +21,7 @@ from procedures import selectors as procedure_selectors
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
 from scheduling.availability import at_local, clinic_zone, local_date
+from scheduling.pages.fields import ClinicDateField, check_clinic_date
 
 # How many slots a search shows at first, and at most after "more slots".
 FIRST_SLOTS = 12
@@ -54,6 +55,7 @@ class MomentField(forms.CharField):
         moment = parse_moment(text)
         if moment is None:
             raise forms.ValidationError("That is not a date and time.", code="invalid")
+        check_clinic_date(moment.date())
         return moment
 
     def prepare_value(self, value: Any) -> Any:
@@ -212,7 +214,7 @@ class SearchForm(CaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # "from" is the parameter's name in links; it cannot be a Python attribute.
-        self.fields["from"] = forms.DateField(
+        self.fields["from"] = ClinicDateField(
             label="From",
             required=False,
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -247,7 +249,7 @@ class SearchForm(CaseForm):
 class WhyForm(CaseForm):
     """A time the scheduler picks, to hear every reason it cannot be booked."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = ClinicDateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     time = forms.TimeField(
         widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
         help_text="The clinic's clock.",

@@ -21,28 +21,16 @@ from clinic.permissions import ALL_ROLES, SCHEDULING
 from clinic.roles import roles_of
 from scheduling.calendar_grid import By, Grid, build_grid
 from scheduling.pages.common import render_page, role_required
+from scheduling.pages.fields import ClinicDateField
 
 DAY, WEEK = "day", "week"
 
 
-# Dates the calendar goes to: far enough for any clinic's records, and a week (and its
-# previous and next links) away from the limits of Python's dates.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-
-
 class CalendarQuery(forms.Form):
-    date = forms.DateField(required=False)
+    date = ClinicDateField(required=False)
     view = forms.ChoiceField(choices=[(DAY, "Day"), (WEEK, "Week")], required=False)
     by = forms.ChoiceField(choices=[(b.value, b.value) for b in By], required=False)
     cancelled = forms.BooleanField(required=False)
-
-    def clean_date(self) -> dt.date | None:
-        day: dt.date | None = self.cleaned_data.get("date")
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise forms.ValidationError(
-                f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}.", code="out_of_range"
-            )
-        return day
 
 
 @dataclass(frozen=True)

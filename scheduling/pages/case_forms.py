@@ -15,6 +15,7 @@ from clinic.selectors import providers_active, rooms_active
 from procedures.models import ProcedureType
 from scheduling.availability import room_suits
 from scheduling.models import CancelCause
+from scheduling.pages.fields import ClinicDateField, ClinicDateTimeField
 
 # What a datetime-local field sends: the clinic's wall clock, read in the clinic's zone
 # (TIME_ZONE is the clinic's), to the minute.
@@ -40,7 +41,7 @@ def _rooms_for(procedure_type: ProcedureType) -> Any:
 class SlotSearchForm(forms.Form):
     """`?from=&provider=&room=` on the reschedule page."""
 
-    from_date = forms.DateField(
+    from_date = ClinicDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     provider = ProviderChoice(
@@ -66,7 +67,7 @@ class SlotSearchForm(forms.Form):
 class MoveForm(forms.Form):
     """A new time (and provider or room): from a slot's button or typed by hand."""
 
-    start = forms.DateTimeField(
+    start = ClinicDateTimeField(
         label="New date and time",
         input_formats=[LOCAL_MINUTE, "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(
@@ -182,7 +183,7 @@ class FollowUpForm(OutcomeForm):
     """Relief on a later day than the case: the day, then relief or pain scores, as the API's
     FollowUpInSerializer. The labels differ from the outcome form's beside it on the page."""
 
-    assessed_on = forms.DateField(
+    assessed_on = ClinicDateField(
         label="Day assessed",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Enter the day the relief was assessed."},

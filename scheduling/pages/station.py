@@ -24,27 +24,18 @@ from django.views.decorators.http import require_GET
 
 from clinic.permissions import NURSING
 from scheduling.pages.common import render_page, role_required
+from scheduling.pages.fields import ClinicDateField
 from scheduling.worklist import Worklist, worklist
 
 TEMPLATE = "scheduling/station/station.html"
 PRINT_TEMPLATE = "scheduling/station/print.html"
-# Dates the station goes to, as the calendar: any clinic's records, away from Python's limits.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 class StationQuery(forms.Form):
-    date = forms.DateField(required=False)
+    date = ClinicDateField(required=False)
     room = forms.IntegerField(required=False, min_value=1)
     provider = forms.IntegerField(required=False, min_value=1)
     open = forms.BooleanField(required=False)
-
-    def clean_date(self) -> dt.date | None:
-        day: dt.date | None = self.cleaned_data.get("date")
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise forms.ValidationError(
-                f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}.", code="out_of_range"
-            )
-        return day
 
 
 @dataclass(frozen=True)
