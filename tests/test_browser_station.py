@@ -34,6 +34,9 @@ def case_row(page: Page, name: str):
 
 
 def patients_listed(page: Page) -> list[str]:
+    # A click on a link or a GET form's button returns once the next page starts loading:
+    # read the list of the page that has loaded, not of the one it replaces.
+    page.wait_for_load_state()
     return [name.split("\n")[0] for name in page.locator(".case-link").all_inner_texts()]
 
 
@@ -78,13 +81,15 @@ def test_a_nurse_opens_tomorrow_from_today_filters_it_and_opens_a_case_in_one_cl
     page.get_by_label("Room").select_option(label="Suite 2")
     page.get_by_label("Open items only").check()
     page.get_by_role("button", name="Show").click()
+    # The filters are a GET form: wait for the filtered page before reading it.
+    page.wait_for_url(re.compile(r"[?&]open=1"))
+    expect(page.locator(".worklist-summary")).to_contain_text(
+        "Showing 2 of 5 cases with open items in Suite 2."
+    )
 
     query = parse_qs(urlsplit(page.url).query)
     assert query["date"] == ["2026-11-19"] and query["open"] == ["1"] and "room" in query
     assert patients_listed(page) == ["Carmen Silva", "Farid Haddad"]
-    expect(page.locator(".worklist-summary")).to_contain_text(
-        "Showing 2 of 5 cases with open items in Suite 2."
-    )
     expect(page.get_by_label("Room")).to_have_value(query["room"][0])
     expect(page.get_by_label("Open items only")).to_be_checked()
     assert_accessible(page)
@@ -191,6 +196,8 @@ def test_without_javascript_the_worklist_is_a_plain_page_with_a_reload_link(
         expect(page.get_by_text("The list refreshes itself every")).to_be_hidden()
         page.get_by_label("Provider").select_option(label="Dr. Chen")
         page.get_by_role("button", name="Show").click()
+        page.wait_for_url(re.compile(r"[?&]provider="))
+        page.wait_for_load_state()
         assert patients_listed(page) == ["Ben Okafor", "Alice Moreno"]
         note.get_by_role("link", name="Reload").click()
         assert parse_qs(urlsplit(page.url).query)["provider"] == [str(clinic.chen.pk)]
