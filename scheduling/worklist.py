@@ -4,7 +4,8 @@ what the nurses work on before it (checklist progress, holds, prior authorizatio
 Read in a fixed number of queries whatever the number of cases: the day's cases with their
 patient, procedure, provider and room in one query, their holds (with the drug) and their
 checklists in one prefetch each, the open authorization requests of the patients still
-missing one in one more, and the rooms and providers offered as filters in one each.
+missing one in one more, the cancelled and no-show cases in one light query, and the rooms and
+providers offered as filters in one each.
 
 The day is small (a clinic books some tens of cases a day), so every case of the day is read
 and the filters are applied here: the page can then say how many cases the filters hide.
@@ -140,7 +141,8 @@ class Worklist:
 
 
 def day_cases(day: dt.date) -> list[Appointment]:
-    """Every case of a clinic day, in time order, with its holds and checklist: three queries."""
+    """The cases of a clinic day still coming, in time order, with their holds and checklist:
+    three queries."""
     start, end = local_day_bounds(day)
     return list(
         appointments_with_context()
@@ -149,8 +151,26 @@ def day_cases(day: dt.date) -> list[Appointment]:
             Prefetch("checklist_items", queryset=ChecklistItem.objects.order_by("order", "code"))
         )
         .filter(start__gte=start, start__lt=end)
+        .exclude(status__in=NOT_COMING)
         .order_by("start", "room__name", "id")
     )
+
+
+def day_not_coming(
+    day: dt.date, *, room_id: int | None, provider_id: int | None
+) -> list[Appointment]:
+    """The day's cancelled and no-show cases, for a line each: one light query, without the
+    holds and checklists a case that is not coming no longer needs (a day's cancellations
+    and the cases booked again in their place can outnumber the cases still coming)."""
+    start, end = local_day_bounds(day)
+    rows = Appointment.objects.filter(
+        start__gte=start, start__lt=end, status__in=NOT_COMING
+    ).select_related("patient", "procedure_type", "room")
+    if room_id is not None:
+        rows = rows.filter(room_id=room_id)
+    if provider_id is not None:
+        rows = rows.filter(provider_id=provider_id)
+    return list(rows.order_by("start", "room__name", "id"))
 
 
 def worklist(
@@ -169,8 +189,9 @@ def worklist(
         provider_id=provider_id if any(p.pk == provider_id for p in providers) else None,
         open_only=open_only,
     )
-    coming = [case for case in cases if case.status not in NOT_COMING]
-    requested = _authorization_requests(coming)
+    requested = _authorization_requests(cases)
+    # Read whatever the filters, so the page's query count never depends on them.
+    not_coming = day_not_coming(day, room_id=filters.room_id, provider_id=filters.provider_id)
     placed = [
         case
         for case in cases
@@ -179,7 +200,7 @@ def worklist(
     ]
     shown = [
         row
-        for row in (_row(case, requested) for case in placed if case.status not in NOT_COMING)
+        for row in (_row(case, requested) for case in placed)
         if row.has_open_items or not filters.open_only
     ]
     by_room: dict[int, list[WorklistCase]] = {}
@@ -190,8 +211,8 @@ def worklist(
         filters=filters,
         rooms=[RoomCases(room, by_room[room.pk]) for room in rooms if room.pk in by_room],
         # Open items only: the cases still to work on, and a cancelled case is not one.
-        not_coming=[] if open_only else [c for c in placed if c.status in NOT_COMING],
-        total=len(coming),
+        not_coming=[] if open_only else not_coming,
+        total=len(cases),
         room_choices=rooms,
         provider_choices=providers,
     )
