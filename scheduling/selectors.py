@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from procedures.models import AuthorizationStatus, PriorAuthorization
 from scheduling.availability import days_between, local_date, local_day_bounds
-from scheduling.models import Appointment, AppointmentHold, ChecklistItem, Status
+from scheduling.models import (
+    Appointment,
+    AppointmentHold,
+    ChecklistItem,
+    FollowUp,
+    Reminder,
+    Status,
+)
 from scheduling.workflow import PRIOR_AUTH
 
 
@@ -237,3 +244,29 @@ def _authorization_reason(
 
 def _spoken(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+def appointment_case(pk: int) -> Appointment | None:
+    """The case with its patient, places, holds, checklist (with its templates and who ticked
+    or changed each item), reminders and follow-ups."""
+    return (
+        appointments_with_context()
+        .select_related("patient__payer", "outcome_recorded_by")
+        .prefetch_related(
+            Prefetch(
+                "checklist_items",
+                queryset=ChecklistItem.objects.select_related(
+                    "template", "done_by", "changed_by"
+                ).order_by("order", "code"),
+            ),
+            Prefetch("reminders", queryset=Reminder.objects.order_by("due_at", "id")),
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.select_related("recorded_by").order_by(
+                    "assessed_on", "id"
+                ),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )

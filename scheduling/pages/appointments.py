@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 from clinic.permissions import ALL_ROLES
+from scheduling import selectors
 from scheduling.pages.case_actions import (
     case_cancel,
     case_check_in,
@@ -19,14 +20,14 @@ from scheduling.pages.case_actions import (
     case_outcome,
 )
 from scheduling.pages.case_checklist import case_checklist_item
-from scheduling.pages.case_page import load_case, render_case, render_not_found
+from scheduling.pages.case_page import render_case, render_not_found
 from scheduling.pages.case_reschedule import case_reschedule
 from scheduling.pages.common import role_required
 
 
 @role_required(ALL_ROLES)
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = load_case(pk)
+    case = selectors.appointment_case(pk)
     if case is None:
         return render_not_found(request, pk)
     return render_case(request, case)

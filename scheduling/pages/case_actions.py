@@ -21,11 +21,11 @@ from django.shortcuts import redirect
 
 from clinic.errors import DomainError
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
-from scheduling import services, workflow
+from scheduling import selectors, services, workflow
 from scheduling.errors import ChecklistIncomplete, InvalidTransition
 from scheduling.models import Appointment, CancelCause, Status
 from scheduling.pages.case_forms import CancelForm, FollowUpForm, OutcomeForm, OverrideForm
-from scheduling.pages.case_page import load_case, render_case, render_not_found
+from scheduling.pages.case_page import render_case, render_not_found
 from scheduling.pages.common import render_page, role_required
 from scheduling.states import require_transition
 
@@ -53,7 +53,7 @@ def case_post(view: CaseView) -> Callable[..., HttpResponse]:
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, pk: int) -> HttpResponse:
-        case = load_case(pk)
+        case = selectors.appointment_case(pk)
         if case is None:
             return render_not_found(request, pk)
         if request.method != "POST":
@@ -68,7 +68,7 @@ def case_post(view: CaseView) -> Callable[..., HttpResponse]:
 
 @role_required(SCHEDULING)
 def case_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    case = load_case(pk)
+    case = selectors.appointment_case(pk)
     if case is None:
         return render_not_found(request, pk)
     try:

@@ -23,11 +23,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from clinic.errors import DomainError
 from clinic.permissions import NURSING
-from scheduling import services
+from scheduling import selectors, services
 from scheduling.errors import EditConflict
 from scheduling.models import Appointment, ChecklistItem
 from scheduling.pages.case_forms import TickForm
-from scheduling.pages.case_page import load_case, render_case, render_item_swap, render_not_found
+from scheduling.pages.case_page import render_case, render_item_swap, render_not_found
 from scheduling.pages.case_sections import ItemFeedback, item_takes_value
 from scheduling.pages.common import role_required
 
@@ -84,7 +84,7 @@ def _refusal(error: ValidationError, item: ChecklistItem, typed: str | None) -> 
 
 @role_required(NURSING)
 def case_checklist_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
-    case = load_case(pk)
+    case = selectors.appointment_case(pk)
     if case is None:
         return render_not_found(request, pk)
     item = next((i for i in case.checklist_items.all() if i.pk == item_id), None)
@@ -115,7 +115,7 @@ def case_checklist_item(request: HttpRequest, pk: int, item_id: int) -> HttpResp
         )
     except EditConflict as conflict:
         # Show the item as it is now, with who changed it: the newer change stands.
-        fresh = load_case(case.pk) or case
+        fresh = selectors.appointment_case(case.pk) or case
         return _answer(request, fresh, item.pk, ItemFeedback(item.pk, conflict=conflict.detail))
     except ValidationError as refusal:
         return _answer(request, case, item.pk, _refusal(refusal, item, typed))
@@ -124,7 +124,7 @@ def case_checklist_item(request: HttpRequest, pk: int, item_id: int) -> HttpResp
 
     words = _saved_words(saved)
     if _is_htmx(request):
-        fresh = load_case(case.pk) or case
+        fresh = selectors.appointment_case(case.pk) or case
         return render_item_swap(request, fresh, item.pk, ItemFeedback(item.pk, saved=words))
     messages.success(request, words)
     return redirect(item_url(case, item.pk))

@@ -15,17 +15,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from clinic.roles import roles_of
-from scheduling import selectors
 from scheduling.availability import local_date
 from scheduling.case_history import case_history
-from scheduling.models import Appointment, ChecklistItem, FollowUp, Reminder, Status
+from scheduling.models import Appointment, Status
 from scheduling.pages.case_forms import FollowUpForm, OutcomeForm, OverrideForm
 from scheduling.pages.case_sections import (
     ItemFeedback,
@@ -43,32 +41,6 @@ TEMPLATE = "scheduling/appointments/detail.html"
 ROW_SWAP_TEMPLATE = "scheduling/appointments/checklist_swap.html"
 # The service ticks items of these cases only ("its checklist is closed" otherwise).
 CHECKLIST_OPEN = (Status.SCHEDULED, Status.CHECKED_IN)
-
-
-def load_case(pk: int) -> Appointment | None:
-    """The case with its patient, places, holds, checklist (with its templates and who ticked
-    or changed each item), reminders and follow-ups."""
-    return (
-        selectors.appointments_with_context()
-        .select_related("patient__payer", "outcome_recorded_by")
-        .prefetch_related(
-            Prefetch(
-                "checklist_items",
-                queryset=ChecklistItem.objects.select_related(
-                    "template", "done_by", "changed_by"
-                ).order_by("order", "code"),
-            ),
-            Prefetch("reminders", queryset=Reminder.objects.order_by("due_at", "id")),
-            Prefetch(
-                "follow_ups",
-                queryset=FollowUp.objects.select_related("recorded_by").order_by(
-                    "assessed_on", "id"
-                ),
-            ),
-        )
-        .filter(pk=pk)
-        .first()
-    )
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from django.utils import timezone
 
 from clinic.errors import DomainError
 from clinic.permissions import SCHEDULING
-from scheduling import services
+from scheduling import selectors, services
 from scheduling.availability import at_local, local_date
 from scheduling.case_history import place
 from scheduling.errors import InvalidTransition
 from scheduling.models import Appointment
 from scheduling.pages.case_forms import MoveForm, SlotSearchForm
-from scheduling.pages.case_page import load_case, render_not_found
+from scheduling.pages.case_page import render_not_found
 from scheduling.pages.case_search import CaseSearch, slots_for_case
 from scheduling.pages.common import render_page, role_required
 from scheduling.slots import Slot
@@ -75,7 +75,7 @@ def _where(case: Appointment) -> str:
 
 @role_required(SCHEDULING)
 def case_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    case = load_case(pk)
+    case = selectors.appointment_case(pk)
     if case is None:
         return render_not_found(request, pk)
     try:
