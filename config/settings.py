@@ -160,6 +160,18 @@ CLINIC_HOLIDAYS_COUNTRY = os.environ.get("CLINIC_HOLIDAYS_COUNTRY", "US")
 CLINIC_HOLIDAYS_SUBDIV = os.environ.get("CLINIC_HOLIDAYS_SUBDIV", "NY") or None
 # How often the nurse's worklist (/station/) refreshes itself.
 STATION_REFRESH_SECONDS = int(os.environ.get("STATION_REFRESH_SECONDS", "30"))
+# The manager's dashboard opens on the last DASHBOARD_PAST_DAYS days and the next
+# DASHBOARD_FUTURE_DAYS; its authorization pipeline looks DASHBOARD_AUTH_WORKING_DAYS clinic
+# days ahead; the stuck-patient lists look back DASHBOARD_STUCK_LOOKBACK_DAYS.
+DASHBOARD_PAST_DAYS = int(os.environ.get("DASHBOARD_PAST_DAYS", "30"))
+DASHBOARD_FUTURE_DAYS = int(os.environ.get("DASHBOARD_FUTURE_DAYS", "14"))
+DASHBOARD_AUTH_WORKING_DAYS = int(os.environ.get("DASHBOARD_AUTH_WORKING_DAYS", "5"))
+DASHBOARD_EXPIRING_DAYS = int(os.environ.get("DASHBOARD_EXPIRING_DAYS", "14"))
+DASHBOARD_STUCK_LOOKBACK_DAYS = int(os.environ.get("DASHBOARD_STUCK_LOOKBACK_DAYS", "365"))
+# Days to the third next available slot are searched this far ahead at most, and kept for
+# DASHBOARD_ACCESS_CACHE_SECONDS (a slot search per procedure is the dashboard's dearest part).
+DASHBOARD_ACCESS_SEARCH_DAYS = int(os.environ.get("DASHBOARD_ACCESS_SEARCH_DAYS", "120"))
+DASHBOARD_ACCESS_CACHE_SECONDS = int(os.environ.get("DASHBOARD_ACCESS_CACHE_SECONDS", "300"))
 # Phone numbers typed without a country code ("(212) 555-0123") are read as this country's;
 # all are stored in E.164.
 PHONENUMBER_DEFAULT_REGION = os.environ.get("CLINIC_PHONE_REGION", CLINIC_HOLIDAYS_COUNTRY)

@@ -59,6 +59,13 @@ def in_memory_broker() -> None:
 
 
 @pytest.fixture(autouse=True)
+def dashboard_access_not_kept(settings: object) -> None:
+    # The dashboard keeps its slot searches for minutes; tests change the calendar between
+    # two reads and share one process's cache, so they count afresh (a test turns it on).
+    settings.DASHBOARD_ACCESS_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: object) -> None:
     # The production hasher costs ~0.3 s a password by design; tests make hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

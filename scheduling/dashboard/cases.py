@@ -1,0 +1,172 @@
+"""Cases: volume by procedure, first cases that start on time, and turnover between cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from procedures.models import ProcedureType
+from scheduling.dashboard.filters import Filters
+from scheduling.dashboard.sql import EpochSeconds, Median, local_day
+from scheduling.dashboard.tables import Column, Table
+from scheduling.models import Appointment, Status
+
+# A case and its turnover never span more than a day: bounds the self-joins below to an
+# index range.
+DAY = dt.timedelta(days=1)
+
+
+def volume_by_procedure(filters: Filters) -> Table:
+    counts = (
+        filters.cases()
+        .values("procedure_type_id")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=Status.COMPLETED)),
+            booked=Count("id", filter=Q(status__in=[Status.SCHEDULED, Status.CHECKED_IN])),
+            cancelled=Count("id", filter=Q(status=Status.CANCELLED)),
+            no_show=Count("id", filter=Q(status=Status.NO_SHOW)),
+        )
+    )
+    names = dict(ProcedureType.objects.values_list("pk", "name"))
+    rows: list[dict[str, Any]] = [
+        {**row, "name": names.get(row["procedure_type_id"], "?")} for row in counts
+    ]
+    rows.sort(key=lambda row: (-row["total"], row["name"]))
+    return Table(
+        slug="volume",
+        title="Cases by procedure",
+        definition="Every case whose start falls in the range, by what became of it: done, "
+        "still booked (or checked in), cancelled, or missed (no-show).",
+        columns=(
+            Column("name", "Procedure"),
+            Column("done", "Done", "count"),
+            Column("booked", "Booked", "count"),
+            Column("cancelled", "Cancelled", "count"),
+            Column("no_show", "No-show", "count"),
+            Column("total", "All cases", "count"),
+        ),
+        rows=rows,
+        empty="No cases in this range.",
+    )
+
+
+def first_case_on_time(filters: Filters) -> Table:
+    """Per room: of each day's first case that took place, how many were checked in by the
+    time it was booked to start."""
+    took_place = Q(checked_in_at__isnull=False)
+    earlier_same_day = (
+        Appointment.objects.filter(
+            took_place,
+            room_id=OuterRef("room_id"),
+            start__lt=OuterRef("start"),
+            start__gte=OuterRef("start") - DAY,
+        )
+        .annotate(day_of=local_day("start"))
+        .filter(day_of=OuterRef("day"))
+    )
+    firsts = (
+        filters.cases()
+        .filter(took_place, start__lt=timezone.now())
+        .annotate(day=local_day("start"))
+        .filter(~Exists(earlier_same_day))
+        .values("room_id", "room__name")
+        .annotate(
+            days=Count("id"),
+            on_time=Count("id", filter=Q(checked_in_at__lte=F("start"))),
+        )
+        .order_by("room__name")
+    )
+    rows = [
+        {
+            "name": row["room__name"],
+            "days": row["days"],
+            "on_time": row["on_time"],
+            "percent": round(100 * row["on_time"] / row["days"], 1) if row["days"] else None,
+        }
+        for row in firsts
+    ]
+    return Table(
+        slug="first-case-on-time",
+        title="First cases on time",
+        definition="For each room and day, the first case that took place (its patient was "
+        "checked in). It is on time when the patient was checked in by the case's start.",
+        columns=(
+            Column("name", "Room"),
+            Column("days", "Days", "count"),
+            Column("on_time", "On time", "count"),
+            Column("percent", "On time share", "percent"),
+        ),
+        rows=rows,
+        empty="No first cases took place in this range.",
+    )
+
+
+def turnover(filters: Filters) -> Table:
+    """Per room: the real gap between back-to-back done cases, against the room's turnover."""
+    before = Appointment.objects.filter(
+        room_id=OuterRef("room_id"),
+        room_busy_until=OuterRef("start"),
+        start__gte=OuterRef("start") - DAY,
+        start__lt=OuterRef("start"),
+        completed_at__isnull=False,
+    )
+    # A case's start is not recorded; its completion less its planned length stands for it.
+    gaps = (
+        filters.cases()
+        .filter(completed_at__isnull=False)
+        .annotate(
+            previous_done=Subquery(
+                before.annotate(at=EpochSeconds("completed_at")).values("at")[:1],
+                output_field=FloatField(),
+            )
+        )
+        .filter(previous_done__isnull=False)
+        .annotate(
+            gap=(
+                EpochSeconds("completed_at")
+                - (EpochSeconds("end") - EpochSeconds("start"))
+                - F("previous_done")
+            )
+            / 60.0
+        )
+        .values("room_id", "room__name", "room__turnover_minutes")
+        .annotate(
+            pairs=Count("id"),
+            median=Median("gap"),
+            over=Count("id", filter=Q(gap__gt=F("room__turnover_minutes"))),
+        )
+        .order_by("room__name")
+    )
+    rows = [
+        {
+            "name": row["room__name"],
+            "set_minutes": row["room__turnover_minutes"],
+            "pairs": row["pairs"],
+            "median": round(row["median"], 1) if row["median"] is not None else None,
+            "over": row["over"],
+            "over_percent": round(100 * row["over"] / row["pairs"], 1) if row["pairs"] else None,
+        }
+        for row in gaps
+    ]
+    return Table(
+        slug="turnover",
+        title="Turnover between back-to-back cases",
+        definition="Two done cases in a room are back to back when the second was booked to "
+        "start as the first one's turnover ended. The turnover is the time from the first "
+        "case's completion to the start of the second (its completion less its planned "
+        "length); 'over' counts the pairs that took longer than the room's set turnover.",
+        columns=(
+            Column("name", "Room"),
+            Column("set_minutes", "Set turnover", "minutes"),
+            Column("pairs", "Back-to-back pairs", "count"),
+            Column("median", "Median turnover", "minutes"),
+            Column("over", "Over the set turnover", "count"),
+            Column("over_percent", "Share over", "percent"),
+        ),
+        rows=rows,
+        empty="No back-to-back cases were done in this range.",
+    )

@@ -1,0 +1,81 @@
+"""A measure's result: named columns, rows, and the sentence that says how it is counted.
+
+One shape for the page's tables, the charts drawn from them and the CSV exports, so the
+three can never disagree about a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["text", "count", "percent", "minutes", "days", "date", "datetime", "hours"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind = "text"
+    # A row key holding a URL: the cell links there on the page (the CSV writes the text).
+    link_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    slug: str  # the CSV's name: /dashboard/export/<slug>.csv
+    title: str
+    definition: str  # "How is this counted": one or two plain sentences
+    columns: Sequence[Column]
+    rows: Sequence[dict[str, Any]]
+    empty: str = "Nothing in this range."
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    def cell(self, row: dict[str, Any], column: Column) -> str:
+        return format_value(row.get(column.key), column.kind)
+
+    def csv(self) -> str:
+        """The same rows as the page, one header line of the page's column labels."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([c.label for c in self.columns])
+        for row in self.rows:
+            writer.writerow([csv_value(row.get(c.key), c.kind) for c in self.columns])
+        return out.getvalue()
+
+
+def format_value(value: Any, kind: Kind) -> str:
+    """A cell as the page shows it: "72%", "18 min", "Tue 3 Nov 2026", "—" when unknown."""
+    if value is None or value == "":
+        return "—"
+    match kind:
+        case "percent":
+            return f"{value:.0f}%"
+        case "minutes":
+            return f"{value:.0f} min"
+        case "hours":
+            return f"{value:.1f} h"
+        case "days":
+            return f"{value:.0f} day" + ("" if round(value) == 1 else "s")
+        case "count":
+            return f"{value:,}"
+        case "date":
+            return f"{value:%a} {value.day} {value:%b %Y}"
+        case "datetime":
+            return f"{value:%a} {value.day} {value:%b %Y %H:%M}"
+    return str(value)
+
+
+def csv_value(value: Any, kind: Kind) -> str:
+    """A cell for a spreadsheet: plain numbers (one decimal at most), ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
