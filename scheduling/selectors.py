@@ -187,7 +187,7 @@ def cases_needing_attention(
         .select_related("patient", "procedure_type", "provider", "room")
         .order_by("start", "id")
     )
-    authorizations = _authorizations_of({case.patient_id for case in cases})
+    authorizations = authorizations_of({case.patient_id for case in cases})
     listed = []
     for case in cases:
         reasons = []
@@ -195,12 +195,12 @@ def cases_needing_attention(
             reasons.append(AttentionReason(AttentionKind.FLAGGED, case.attention))
         if case.authorization_open:  # type: ignore[attr-defined]
             held = authorizations.get((case.patient_id, case.procedure_type_id), [])
-            reasons.append(_authorization_reason(case, held))
+            reasons.append(authorization_reason(case, held))
         listed.append(CaseNeedingAttention(case=case, reasons=tuple(reasons)))
     return listed
 
 
-def _authorizations_of(
+def authorizations_of(
     patient_ids: set[int],
 ) -> dict[tuple[int, int], list[PriorAuthorization]]:
     """Approved and requested authorizations of these patients per procedure, latest end first."""
@@ -214,7 +214,7 @@ def _authorizations_of(
     return found
 
 
-def _authorization_reason(
+def authorization_reason(
     case: Appointment, authorizations: list[PriorAuthorization]
 ) -> AttentionReason:
     """Why the case's prior authorization item is open, in the words a scheduler acts on."""

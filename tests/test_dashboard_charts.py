@@ -249,7 +249,7 @@ def test_the_description_states_every_number_of_a_short_chart():
     )
 
     assert chart.title == "Utilisation by room"
-    assert chart.desc == "Suite 1 72%, Suite 2 64%, Exam 1 30%, Exam 2 no data."
+    assert chart.desc == "Suite 1 72%, Suite 2 64.4%, Exam 1 30%, Exam 2 no data."
 
 
 def test_the_description_of_a_stacked_chart_names_each_series():
@@ -284,7 +284,7 @@ def test_a_month_of_days_is_summarised_with_its_dates():
     # (26 x 40 + 90 + 10) / 28 = 40.7
     assert chart.desc == (
         "From Mon 2 Nov 2026 to Tue 1 Dec 2026: highest 90% (Thu 5 Nov 2026), "
-        "lowest 10% (Thu 12 Nov 2026), average 41%; no data for 2 of 30."
+        "lowest 10% (Thu 12 Nov 2026), average 40.7%; no data for 2 of 30."
     )
 
 

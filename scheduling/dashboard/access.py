@@ -128,10 +128,13 @@ def access(filters: Filters) -> Table:
         "the range that were not cancelled.",
         columns=(
             Column("name", "Procedure"),
-            Column("third_text", "Third next available"),
+            Column("third_days", "Days to the third next available slot", "days"),
             Column("lead_median", "Median days booked ahead", "days"),
             Column("cases", "Cases counted", "count"),
         ),
         rows=rows,
-        notes=(f"Free slots as counted at {counted_at} today.",),
+        notes=(
+            f"Free slots as counted at {counted_at} today. A dash: no third free slot within "
+            f"the next {settings.DASHBOARD_ACCESS_SEARCH_DAYS} days.",
+        ),
     )

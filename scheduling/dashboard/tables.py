@@ -26,6 +26,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str | None = None
+    numeric: bool = False
+
+
+NUMERIC: frozenset[Kind] = frozenset({"count", "percent", "minutes", "days", "hours"})
+
+
+@dataclass(frozen=True)
 class Table:
     slug: str  # the CSV's name: /dashboard/export/<slug>.csv
     title: str
@@ -35,8 +45,16 @@ class Table:
     empty: str = "Nothing in this range."
     notes: Sequence[str] = field(default_factory=tuple)
 
-    def cell(self, row: dict[str, Any], column: Column) -> str:
-        return format_value(row.get(column.key), column.kind)
+    def cell(self, row: dict[str, Any], column: Column) -> Cell:
+        return Cell(
+            text=format_value(row.get(column.key), column.kind),
+            href=row.get(column.link_key) if column.link_key else None,
+            numeric=column.kind in NUMERIC,
+        )
+
+    def cells(self) -> list[list[Cell]]:
+        """The rows as the page shows them, column by column."""
+        return [[self.cell(row, column) for column in self.columns] for row in self.rows]
 
     def csv(self) -> str:
         """The same rows as the page, one header line of the page's column labels."""
@@ -54,7 +72,8 @@ def format_value(value: Any, kind: Kind) -> str:
         return "—"
     match kind:
         case "percent":
-            return f"{value:.0f}%"
+            # One decimal where it says something: "12.5%", "100%".
+            return f"{value:.1f}".removesuffix(".0") + "%"
         case "minutes":
             return f"{value:.0f} min"
         case "hours":
