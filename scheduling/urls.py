@@ -2,7 +2,17 @@
 
 from django.urls import URLPattern, URLResolver
 
-from scheduling.pages import account, appointments, booking, calendar, desk, patients, station
+from scheduling.pages import (
+    account,
+    appointments,
+    booking,
+    calendar,
+    dashboard,
+    dashboard_stuck,
+    desk,
+    patients,
+    station,
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *account.urlpatterns,
@@ -12,4 +22,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *appointments.urlpatterns,
     *calendar.urlpatterns,
     *station.urlpatterns,
+    *dashboard.urlpatterns,
+    *dashboard_stuck.urlpatterns,
 ]

@@ -110,10 +110,14 @@ def test_the_desk_as_a_manager_sees_it(live_server, page, make_staff):
     make_desk_day(make_small_clinic())
 
     sign_in(page, live_server.url, "maria.manager")
+    assert urlsplit(page.url).path == "/dashboard/"
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Desk").click()
+    page.wait_for_load_state()
 
     assert urlsplit(page.url).path == "/desk/"
     nav = page.get_by_role("navigation", name="Main")
     assert nav.get_by_role("link").all_inner_texts() == [
+        "Dashboard",
         "Desk",
         "Station",
         "Patients",

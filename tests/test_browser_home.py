@@ -139,13 +139,13 @@ def test_an_account_without_a_role_signs_in_and_gets_a_clear_403_page(
     assert_accessible(page)
 
 
-def test_a_manager_signs_in_lands_on_the_desk_and_goes_on_to_the_admin(
+def test_a_manager_signs_in_lands_on_the_dashboard_and_goes_on_to_the_admin(
     live_server, page, make_staff
 ):
     make_staff("manager", "maria.manager")
 
     sign_in(page, live_server.url, "maria.manager")
-    assert urlsplit(page.url).path == "/desk/"
+    assert urlsplit(page.url).path == "/dashboard/"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
     page.wait_for_load_state()
 

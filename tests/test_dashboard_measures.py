@@ -3,111 +3,44 @@
 Monday 2 March 2026, clinic open 07:00-19:00 (720 minutes a room), Dr. Chen and Dr. Ortiz
 working 08:00-17:00 (540 minutes each), rooms turning over in 15 minutes:
 
-| case | what                          | booked on | became                                        |
-| ---- | ----------------------------- | --------- | --------------------------------------------- |
-| A    | MBB, Chen, Suite 1, 09:00     | 26 Feb    | checked in 08:55, done 09:32                  |
-| B    | MBB, Chen, Suite 1, 09:45     | 26 Feb    | back to back after A; checked in 09:30, done 10:25 |
-| C    | ESI, Ortiz, Suite 2, 10:00    | 2 Mar     | checked in 10:05 (late), done 10:40           |
-| D    | MBB, Ortiz, Suite 2, 13:00    | 1 Feb     | no-show                                       |
-| E    | MBB, Chen, Suite 2, 15:00     | 26 Feb    | cancelled on the day: hold not met            |
-| F    | MBB, Ortiz, Suite 1, 14:00    | 26 Feb    | cancelled on 27 Feb: patient's request        |
+| case | what                       | booked on | became                                     |
+| ---- | -------------------------- | --------- | ------------------------------------------ |
+| A    | MBB, Chen, Suite 1, 09:00  | 26 Feb    | checked in 08:55, done 09:32               |
+| B    | MBB, Chen, Suite 1, 09:45  | 26 Feb    | after A; checked in 09:30, done 10:25      |
+| C    | ESI, Ortiz, Suite 2, 10:00 | 2 Mar     | checked in 10:05 (late), done 10:40        |
+| D    | MBB, Ortiz, Suite 2, 13:00 | 1 Feb     | no-show                                    |
+| E    | MBB, Chen, Suite 2, 15:00  | 26 Feb    | cancelled on the day: hold not met         |
+| F    | MBB, Ortiz, Suite 1, 14:00 | 26 Feb    | cancelled on 27 Feb: patient's request     |
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 import time_machine
 
 from clinic.models import Payer
-from scheduling import services
 from scheduling.dashboard.access import access
 from scheduling.dashboard.cancellations import cancellations_by_cause, no_shows_by_lead_time
 from scheduling.dashboard.cases import first_case_on_time, turnover, volume_by_procedure
 from scheduling.dashboard.filters import Filters
 from scheduling.dashboard.tables import Table
 from scheduling.dashboard.utilisation import utilisation
-from scheduling.models import Appointment, CancelCause, ProviderDayException
+from scheduling.models import ProviderDayException
+from tests.dashboard_helpers import MONDAY, Monday, make_monday
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import SmallClinic, book_case, local
+from tests.scheduling_helpers import SmallClinic, local
 
-MONDAY = dt.date(2026, 3, 2)
 THE_DAY = Filters(first=MONDAY, last=MONDAY)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_at(local(2026, 3, 3, 12))]
 
 
-@dataclass
-class Monday:
-    clinic: SmallClinic
-    cases: dict[str, Appointment]
-
-
-def _booked_at(moment: dt.datetime, clinic: SmallClinic, **place: object) -> Appointment:
-    with time_machine.travel(moment, tick=False):
-        return book_case(clinic, **place)  # type: ignore[arg-type]
-
-
-def _done(case: Appointment, checked_in: dt.datetime, completed: dt.datetime) -> None:
-    with time_machine.travel(checked_in, tick=False):
-        services.appointment_check_in(
-            appointment=case, acting_user=None, override_reason="Checked on paper"
-        )
-    with time_machine.travel(completed, tick=False):
-        services.appointment_complete(appointment=case, acting_user=None)
-
-
 @pytest.fixture
 def monday(clinic: SmallClinic, clock: time_machine.Traveller) -> Monday:
-    feb26 = local(2026, 2, 26, 10)
-    chen, ortiz = clinic.chen, clinic.ortiz
-    cases = {
-        "A": _booked_at(feb26, clinic, start=local(2026, 3, 2, 9), provider=chen),
-        "B": _booked_at(feb26, clinic, start=local(2026, 3, 2, 9, 45), provider=chen),
-        "C": _booked_at(
-            local(2026, 3, 2, 7),
-            clinic,
-            code="ESI_IL",
-            start=local(2026, 3, 2, 10),
-            provider=ortiz,
-            room=clinic.suite2,
-        ),
-        "D": _booked_at(
-            local(2026, 2, 1, 10),
-            clinic,
-            start=local(2026, 3, 2, 13),
-            provider=ortiz,
-            room=clinic.suite2,
-        ),
-        "E": _booked_at(
-            feb26, clinic, start=local(2026, 3, 2, 15), provider=chen, room=clinic.suite2
-        ),
-        "F": _booked_at(
-            feb26, clinic, start=local(2026, 3, 2, 14), provider=ortiz, room=clinic.suite1
-        ),
-    }
-    _done(cases["A"], local(2026, 3, 2, 8, 55), local(2026, 3, 2, 9, 32))
-    _done(cases["B"], local(2026, 3, 2, 9, 30), local(2026, 3, 2, 10, 25))
-    _done(cases["C"], local(2026, 3, 2, 10, 5), local(2026, 3, 2, 10, 40))
-    with time_machine.travel(local(2026, 3, 2, 13, 30), tick=False):
-        services.appointment_no_show(appointment=cases["D"], acting_user=None)
-    with time_machine.travel(local(2026, 3, 2, 8), tick=False):
-        services.appointment_cancel(
-            appointment=cases["E"],
-            reason="Still on apixaban",
-            acting_user=None,
-            cause=CancelCause.HOLD_NOT_MET,
-        )
-    with time_machine.travel(local(2026, 2, 27, 9), tick=False):
-        services.appointment_cancel(
-            appointment=cases["F"],
-            reason="Away",
-            acting_user=None,
-            cause=CancelCause.PATIENT_REQUEST,
-        )
-    return Monday(clinic, cases)
+    return make_monday(clinic)
 
 
 def rows_by_name(table: Table) -> dict[str, dict[str, object]]:

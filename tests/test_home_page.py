@@ -20,7 +20,7 @@ from tests.scheduling_helpers import SmallClinic, book_case, local
 PASSWORD = "pw-for-tests-1"  # the password tests/conftest.py's make_staff gives every user
 # A Wednesday morning before the first case; the clinic's hours are 08:00-17:00.
 NOW = local(2026, 11, 18, 7, 30)
-HOME = {"scheduler": "/desk/", "nurse": "/station/", "manager": "/desk/"}
+HOME = {"scheduler": "/desk/", "nurse": "/station/", "manager": "/dashboard/"}
 
 pytestmark = pytest.mark.clock_at(NOW)
 
@@ -241,7 +241,7 @@ def test_a_nurses_navigation_leads_to_the_station_not_the_desk(make_staff, clini
 def test_a_managers_navigation_has_every_page_and_the_admin(make_staff, clinic):
     html = signed_in(make_staff("manager", "maria.manager")).get("/desk/").content.decode()
 
-    assert navigation(html) == ["Desk", "Station", "Patients", "Calendar", "Admin"]
+    assert navigation(html) == ["Dashboard", "Desk", "Station", "Patients", "Calendar", "Admin"]
     assert '<a href="/admin/">Admin</a>' in html
     assert '<span class="roles">(Manager)</span>' in html
 

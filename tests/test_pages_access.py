@@ -81,8 +81,13 @@ def objects(db: None) -> Iterator[dict[str, int]]:
         yield {"patients": patient.pk, "appointments": case.pk, "checklist": item.pk}
 
 
+# A real value for each `<slug:...>` of a page, by the path segment before it.
+SLUGS = {"export": "volume"}
+
+
 def url_of(page: Page, objects: dict[str, int]) -> str:
-    """The page's path with each `<int:...>` filled by the id of a real object of its kind."""
+    """The page's path with each `<int:...>` filled by the id of a real object of its kind,
+    and each `<slug:...>` by a value from SLUGS."""
 
     def fill(match: re.Match[str]) -> str:
         before = page.route[: match.start()].rstrip("/").rsplit("/", 1)[-1]
@@ -92,7 +97,12 @@ def url_of(page: Page, objects: dict[str, int]) -> str:
         )
         return str(objects[before])
 
-    return "/" + re.sub(r"<int:\w+>", fill, page.route)
+    def slug(match: re.Match[str]) -> str:
+        before = page.route[: match.start()].rstrip("/").rsplit("/", 1)[-1]
+        assert before in SLUGS, f"{page.route}: add a value for '{before}/<slug>' to SLUGS"
+        return SLUGS[before]
+
+    return "/" + re.sub(r"<slug:\w+>", slug, re.sub(r"<int:\w+>", fill, page.route))
 
 
 def test_the_walk_finds_the_pages_of_pages_md():

@@ -107,6 +107,12 @@ class FacetPathwayRule(RuleBase):
     block_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
     repeat_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
     repeat_min_days = models.PositiveSmallIntegerField(validators=Days)
+    next_stage_within_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=Days,
+        help_text="A patient with a positive block and no next block or ablation booked this "
+        "many days later is listed on the dashboard's stuck patients.",
+    )
 
 
 class ScsPathwayRule(RuleBase):
@@ -119,3 +125,9 @@ class ScsPathwayRule(RuleBase):
         validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
     trial_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
+    implant_within_days = models.PositiveSmallIntegerField(
+        default=60,
+        validators=Days,
+        help_text="A patient whose trial gave enough relief and who has no implant booked this "
+        "many days after the trial is listed on the dashboard's stuck patients.",
+    )

@@ -57,7 +57,7 @@ def cancellations_by_cause(filters: Filters) -> Table:
             {
                 "name": CancelCause(cause).label if cause else "No cause given",
                 "cause": cause,
-                "preventable": "Yes" if cause in PREVENTABLE else "",
+                "preventable": "Yes" if cause in PREVENTABLE else "No",
                 "same_day": same_day,
                 "earlier": total - same_day,
                 "total": total,

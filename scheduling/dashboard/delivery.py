@@ -7,6 +7,7 @@ when there are more than it shows).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -41,7 +42,7 @@ def _failed_percent(sent: int, failed: int) -> float | None:
     return 100 * failed / decided if decided else None
 
 
-def _group_row(group: dict[str, Any]) -> dict[str, Any]:
+def _group_row(group: Mapping[str, Any]) -> dict[str, Any]:
     kind = KIND_LABELS.get(group["kind"], group["kind"])
     channel = CHANNEL_LABELS.get(group["channel"], group["channel"])
     return {

@@ -25,12 +25,11 @@ class Median(Aggregate):
     allow_distinct = False
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY %(expressions)s)",
-            **extra,
-        )
+        # On the clone's template, not a `template=` argument: Aggregate.as_sql passes its
+        # own template when the aggregate has a `filter`.
+        clone = self.copy()
+        clone.template = "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+        return clone.as_sql(compiler, connection, **extra)
 
 
 class _SqliteMedian:

@@ -14,17 +14,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
+from clinic.permissions import ALL_ROLES, MANAGERS, NURSING, SCHEDULING
 from clinic.roles import Role, roles_of
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
-# Where `/` and a fresh sign-in send each role. A manager's dashboard is not built yet,
-# so managers start at the desk, where they can do everything a scheduler does.
+# Where `/` and a fresh sign-in send each role.
 HOME_BY_ROLE = {
     Role.SCHEDULER: "desk",
     Role.NURSE: "station",
-    Role.MANAGER: "desk",
+    Role.MANAGER: "dashboard",
 }
 
 
@@ -36,6 +35,7 @@ class NavItem:
 
 
 NAVIGATION = (
+    NavItem("dashboard", "Dashboard", MANAGERS),
     NavItem("desk", "Desk", SCHEDULING),
     NavItem("station", "Station", NURSING),
     NavItem("patients", "Patients", ALL_ROLES),
