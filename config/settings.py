@@ -165,6 +165,8 @@ STATION_REFRESH_SECONDS = int(os.environ.get("STATION_REFRESH_SECONDS", "30"))
 # days ahead; the stuck-patient lists look back DASHBOARD_STUCK_LOOKBACK_DAYS.
 DASHBOARD_PAST_DAYS = int(os.environ.get("DASHBOARD_PAST_DAYS", "30"))
 DASHBOARD_FUTURE_DAYS = int(os.environ.get("DASHBOARD_FUTURE_DAYS", "14"))
+# The longest range the dashboard answers for (two years), so one request cannot ask for decades.
+DASHBOARD_MAX_DAYS = int(os.environ.get("DASHBOARD_MAX_DAYS", "731"))
 DASHBOARD_AUTH_WORKING_DAYS = int(os.environ.get("DASHBOARD_AUTH_WORKING_DAYS", "5"))
 DASHBOARD_EXPIRING_DAYS = int(os.environ.get("DASHBOARD_EXPIRING_DAYS", "14"))
 DASHBOARD_STUCK_LOOKBACK_DAYS = int(os.environ.get("DASHBOARD_STUCK_LOOKBACK_DAYS", "365"))
