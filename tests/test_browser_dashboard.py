@@ -63,6 +63,13 @@ def test_a_manager_reads_a_day_narrows_it_by_keyboard_and_exports_a_table(
         page.locator("#volume").get_by_role("link", name="Download as CSV").click()
     assert download.value.suggested_filename == "volume-20260302-20260302.csv"
 
+    # Two months: the table of days scrolls in its own box, which the keyboard can reach.
+    page.goto(f"{live_server.url}/dashboard/?from=2026-02-01&to=2026-03-31")
+    days = page.get_by_role("region", name="Utilisation per day, all rooms shown")
+    days.focus()
+    expect(days).to_be_focused()
+    assert_accessible(page)
+
     page.get_by_role("link", name="Patients stuck in a pathway").click()
     page.wait_for_load_state()
     assert urlsplit(page.url).path == "/dashboard/stuck/"

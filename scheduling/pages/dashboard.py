@@ -28,6 +28,7 @@ from scheduling.pages.common import render_page, role_required
 from scheduling.pages.fields import ClinicDateField
 
 TEMPLATE = "scheduling/dashboard/dashboard.html"
+SCROLL_AFTER_ROWS = 14
 
 
 class DashboardQuery(forms.Form):
@@ -101,6 +102,12 @@ class Measure:
     def wide(self) -> bool:
         """A table of many columns goes under its chart rather than beside it."""
         return len(self.table.columns) > 4
+
+    @property
+    def scrolls(self) -> bool:
+        """A long table (a day per row over months) scrolls in a box of its own, which must
+        then be reachable by keyboard."""
+        return len(self.table.rows) > SCROLL_AFTER_ROWS
 
 
 def _percent_bars(table: Table, label: str = "Share") -> Chart:
