@@ -18,7 +18,12 @@ def machine() -> str:
 def main() -> int:
     print(f"machine: {machine()}")
     status = 0
-    for script in sys.argv[1:] or ["scheduling_bench.py", "pages_bench.py", "reminders_bench.py"]:
+    for script in sys.argv[1:] or [
+        "scheduling_bench.py",
+        "pages_bench.py",
+        "dashboard_bench.py",
+        "reminders_bench.py",
+    ]:
         print(f"\n== {script} ==", flush=True)
         status |= subprocess.call([sys.executable, str(HERE / script)])
     return status

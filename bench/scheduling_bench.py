@@ -1,9 +1,9 @@
 """Scheduling figures on PostgreSQL: slot search latency and booking throughput.
 
-Data: 10 providers, 8 fluoroscopy rooms and 200,000 appointments over two years (a year
-back and a year ahead): every room booked back to back on every weekday, the next 30 days
-about 90% full, and the rest cancelled cases (which still sit in the table and its
-indexes). Built once into its own database and reused while the row count matches.
+Data (bench_data.py): two sites, 20 rooms, 12 providers and 1,000,000 appointments, about
+18 years back and one ahead, with about 100,000 patients, their history, authorizations,
+reminders and audit trail; the next 30 days about 90% full. Built once into its own
+database and reused while the row count matches.
 
 Booking throughput goes through a real gunicorn server on loopback with four concurrent
 clients, each booking its own provider and room on empty far-future days; the same
@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/painclinic_bench"
 )
-TOTAL = 200_000
-PROVIDERS, ROOMS = 10, 8
+TOTAL = 1_000_000
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CLIENTS = 4
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -54,100 +52,12 @@ def ensure_database(url: str = BENCH_DB) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def build_data(total: int = TOTAL, days_each_side: int = 365) -> None:
-    """Fill the database with `total` appointments (rebuilt only when the count differs)."""
-    from django.core.management import call_command
-    from django.utils import timezone
+def build_data(total: int = TOTAL) -> None:
+    """The benchmark clinic (bench_data): built once, reused while the row count matches."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_data
 
-    from clinic.models import Patient, Provider, Room, Site
-    from procedures.models import ProcedureType
-    from scheduling.availability import at_local
-    from scheduling.models import Appointment, Status, WorkingHours
-
-    call_command("migrate", verbosity=0)
-    database = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
-    if Appointment.objects.count() == total:
-        print(f"reusing {total:,} appointments in {database}")
-        return
-    print(f"building {total:,} appointments in {database} (once)...", flush=True)
-    Appointment.objects.all().delete()
-    Patient.objects.all().delete()
-    Provider.objects.all().delete()
-    Room.objects.all().delete()
-    from tests.factories import npi_for
-
-    site, _ = Site.objects.get_or_create(name="Bench campus")
-    providers = [
-        Provider.objects.create(name=f"Dr. Bench {i}", npi=npi_for(900 + i))
-        for i in range(PROVIDERS)
-    ]
-    rooms = [
-        Room.objects.create(site=site, name=f"Bench suite {i}", fluoroscopy=True)
-        for i in range(ROOMS)
-    ]
-    WorkingHours.objects.bulk_create(
-        WorkingHours(provider=p, weekday=d, start_time=dt.time(8), end_time=dt.time(17))
-        for p in providers
-        for d in range(5)
-    )
-    patients = Patient.objects.bulk_create(
-        Patient(
-            mrn=f"B{i:06d}", first_name="Bench", last_name=f"P{i}", birth_date=dt.date(1960, 1, 1)
-        )
-        for i in range(20_000)
-    )
-    mbb = ProcedureType.objects.get(code="MBB")
-    today = timezone.localdate()
-    rng = random.Random(7)
-    rows: list[Appointment] = []
-    patient_cursor = 0
-    for offset in range(-days_each_side, days_each_side + 1):
-        day = today + dt.timedelta(days=offset)
-        if day.weekday() >= 5:
-            continue
-        for step in range(12):  # 08:00 ... 16:15, 30-minute cases and 15 minutes of turnover
-            start = at_local(day, dt.time(8)) + dt.timedelta(minutes=45 * step)
-            for index, room in enumerate(rooms):
-                if 0 < offset <= 30 and rng.random() < 0.10:
-                    continue  # leave the near future about 90% full
-                provider = providers[(index + step) % PROVIDERS]
-                patient = patients[patient_cursor % len(patients)]
-                patient_cursor += 1
-                rows.append(
-                    Appointment(
-                        patient=patient,
-                        procedure_type=mbb,
-                        region="lumbar",
-                        side="left",
-                        provider=provider,
-                        room=room,
-                        start=start,
-                        end=start + dt.timedelta(minutes=30),
-                        room_busy_until=start + dt.timedelta(minutes=45),
-                        status=Status.COMPLETED if offset < 0 else Status.SCHEDULED,
-                    )
-                )
-    rows = rows[:total]
-    active = len(rows)
-    while len(rows) < total:
-        template = rows[rng.randrange(active)]
-        rows.append(
-            Appointment(
-                patient=patients[rng.randrange(len(patients))],
-                procedure_type=mbb,
-                region="lumbar",
-                side="left",
-                provider=template.provider,
-                room=template.room,
-                start=template.start,
-                end=template.end,
-                room_busy_until=template.room_busy_until,
-                status=Status.CANCELLED,
-                cancel_reason="bench",
-            )
-        )
-    Appointment.objects.bulk_create(rows, batch_size=5000)
-    print(f"  {active:,} active and {total - active:,} cancelled appointments", flush=True)
+    bench_data.build(total)
 
 
 def bench_slot_search() -> dict[str, float]:

@@ -268,6 +268,21 @@ class Appointment(models.Model):
             models.Index(fields=["provider", "start"], name="appointment_provider_start"),
             models.Index(fields=["room", "start"], name="appointment_room_start"),
             models.Index(fields=["patient", "start"], name="appointment_patient_start"),
+            # A patient's cases of one procedure in date order: the pathway steps (first and
+            # second block, ablation, trial, implant) the dashboard and stuck lists look for.
+            models.Index(
+                fields=["patient", "procedure_type", "start"],
+                name="appointment_patient_procedure",
+            ),
+            # The case whose turnover ends as another starts in the same room: back-to-back
+            # pairs for the dashboard's turnover.
+            models.Index(fields=["room", "room_busy_until"], name="appointment_room_busy_until"),
+            # Cancellations by when they happened (stuck patients after a cancelled case).
+            models.Index(
+                fields=["cancelled_at"],
+                condition=Q(status="cancelled"),
+                name="appointment_cancelled_at",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointment_has_length"),

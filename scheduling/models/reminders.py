@@ -65,6 +65,15 @@ class Reminder(models.Model):
                 name="reminder_pending_due",
             ),
             models.Index(fields=["status", "due_at"], name="reminder_status_due"),
+            # Delivery over a date range, whatever the status (the dashboard's reminders).
+            models.Index(fields=["due_at"], name="reminder_due"),
+            # A send batch reads back the rows it took over by their claim token; only rows
+            # being sent have one, so the index stays as small as the batches in flight.
+            models.Index(
+                fields=["claim_token"],
+                condition=Q(claim_token__isnull=False),
+                name="reminder_claimed",
+            ),
         ]
 
     def __str__(self) -> str:
