@@ -189,7 +189,7 @@ def test_many_failures_show_the_latest_and_say_how_many_there_were(
         for n in range(FAILURES_SHOWN + 2)
     )
 
-    with django_assert_num_queries(2):  # the rows shown, and how many there were
+    with django_assert_num_queries(1):  # the rows shown, and how many there were, together
         table = reminder_failures(NOVEMBER)
 
     assert len(table.rows) == FAILURES_SHOWN

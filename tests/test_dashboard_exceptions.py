@@ -213,7 +213,7 @@ def test_authorizations_ending_in_the_next_two_weeks_with_the_next_case(
     jon_case, kim_case = ending
 
     # The range is last month's: the list is always counted from today.
-    with django_assert_num_queries(2):  # the authorizations with their next case; coverage
+    with django_assert_num_queries(1):  # the authorizations, their next case and its coverage
         table = authorizations_expiring(LAST_MONTH)
 
     assert summary(table) == [

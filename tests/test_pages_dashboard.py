@@ -151,3 +151,31 @@ def test_the_page_reads_in_a_number_of_queries_that_does_not_grow_with_the_cases
     with CaptureQueriesContext(connection) as after:
         client.get(f"/dashboard/?{THE_DAY}")
     assert len(after) == len(before), [q["sql"][:120] for q in after.captured_queries]
+
+
+def test_a_long_list_shows_its_first_rows_and_the_csv_has_them_all(monday, pages_as):
+    from scheduling.models import Reminder, ReminderStatus
+
+    failed = Reminder.objects.filter(appointment__in=monday.cases.values())
+    rows = list(failed[:1])
+    assert rows, "the Monday's cases have reminders"
+    template = rows[0]
+    Reminder.objects.bulk_create(
+        Reminder(
+            kind=template.kind,
+            appointment=template.appointment,
+            patient=template.patient,
+            channel=template.channel,
+            due_at=local(2026, 3, 2, 6),
+            next_attempt_at=local(2026, 3, 2, 6),
+            status=ReminderStatus.FAILED,
+            attempts=5,
+            last_error=f"mailbox full ({n})",
+        )
+        for n in range(60)
+    )
+    client = pages_as("manager")
+    text = page_text(client.get(f"/dashboard/?{THE_DAY}"))
+    assert "Showing the first 50 of 60; the CSV below has them all." in text
+    exported = client.get(f"/dashboard/export/reminder-failures.csv?{THE_DAY}").content.decode()
+    assert len(list(csv.reader(io.StringIO(exported)))) == 1 + 60

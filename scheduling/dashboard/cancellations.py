@@ -81,37 +81,41 @@ def cancellations_by_cause(filters: Filters) -> Table:
     )
 
 
+def _band(lead: int) -> int:
+    """The index in LEAD_BANDS of a lead time in days (a case booked after it began: 0)."""
+    for index, (_, high, _) in enumerate(LEAD_BANDS):
+        if high is None or lead <= high:
+            return index
+    return len(LEAD_BANDS) - 1
+
+
 def no_shows_by_lead_time(filters: Filters) -> Table:
     """Of the cases whose day has come (done, checked in or missed), the share missed, by how
     many days ahead they were booked."""
-    band = Case(
-        *[
-            When(
-                Q(lead__gte=low) & (Q(lead__lte=high) if high is not None else Q()),
-                then=Value(index),
-            )
-            for index, (low, high, _) in enumerate(LEAD_BANDS)
-        ],
-        output_field=IntegerOutput(),
-    )
-    counts = (
+    # Grouped by the day count itself (a few hundred values at most) and banded here, so the
+    # database converts each case's two dates once.
+    by_lead = (
         filters.cases()
         .filter(status__in=[Status.COMPLETED, Status.CHECKED_IN, Status.NO_SHOW])
-        .annotate(lead=DaysBetween(local_day("start"), local_day("created_at")))
-        .annotate(band=band)
-        .values("band")
+        .values(lead=DaysBetween(local_day("start"), local_day("created_at")))
         .annotate(cases=Count("id"), no_shows=Count("id", filter=Q(status=Status.NO_SHOW)))
+        .order_by()
     )
-    found = {row["band"]: row for row in counts}
+    found: dict[int, dict[str, int]] = {}
+    for group in by_lead:
+        tally = found.setdefault(_band(group["lead"]), {"cases": 0, "no_shows": 0})
+        tally["cases"] += group["cases"]
+        tally["no_shows"] += group["no_shows"]
     rows = []
     for index, (_, _, label) in enumerate(LEAD_BANDS):
-        row = found.get(index, {"cases": 0, "no_shows": 0})
+        band = found.get(index, {"cases": 0, "no_shows": 0})
+        cases, missed = band["cases"], band["no_shows"]
         rows.append(
             {
                 "name": label,
-                "cases": row["cases"],
-                "no_shows": row["no_shows"],
-                "percent": round(100 * row["no_shows"] / row["cases"], 1) if row["cases"] else None,
+                "cases": cases,
+                "no_shows": missed,
+                "percent": round(100 * missed / cases, 1) if cases else None,
             }
         )
     return Table(

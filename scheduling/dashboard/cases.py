@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Subquery
+from django.db.models import Count, F, FloatField, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from clinic.models import Room
 from procedures.models import ProcedureType
 from scheduling.dashboard.filters import Filters
 from scheduling.dashboard.sql import EpochSeconds, Median, local_day
@@ -57,37 +59,33 @@ def volume_by_procedure(filters: Filters) -> Table:
 def first_case_on_time(filters: Filters) -> Table:
     """Per room: of each day's first case that took place, how many were checked in by the
     time it was booked to start."""
-    took_place = Q(checked_in_at__isnull=False)
-    earlier_same_day = (
-        Appointment.objects.filter(
-            took_place,
-            room_id=OuterRef("room_id"),
-            start__lt=OuterRef("start"),
-            start__gte=OuterRef("start") - DAY,
-        )
-        .annotate(day_of=local_day("start"))
-        .filter(day_of=OuterRef("day"))
-    )
-    firsts = (
+    # One row a room and day: the first start that took place, and the first start whose
+    # patient was there in time; the day's first case was on time when the two are one.
+    days = (
         filters.cases()
-        .filter(took_place, start__lt=timezone.now())
+        .filter(checked_in_at__isnull=False, start__lt=timezone.now())
         .annotate(day=local_day("start"))
-        .filter(~Exists(earlier_same_day))
-        .values("room_id", "room__name")
+        .values("room_id", "day")
         .annotate(
-            days=Count("id"),
-            on_time=Count("id", filter=Q(checked_in_at__lte=F("start"))),
+            first=Min("start"),
+            first_in_time=Min("start", filter=Q(checked_in_at__lte=F("start"))),
         )
-        .order_by("room__name")
+        .order_by()
     )
+    counted: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in days:
+        tally = counted[row["room_id"]]
+        tally[0] += 1
+        tally[1] += row["first"] == row["first_in_time"]
+    names = dict(Room.objects.filter(pk__in=counted).values_list("pk", "name"))
     rows = [
         {
-            "name": row["room__name"],
-            "days": row["days"],
-            "on_time": row["on_time"],
-            "percent": round(100 * row["on_time"] / row["days"], 1) if row["days"] else None,
+            "name": names[room_id],
+            "days": total,
+            "on_time": on_time,
+            "percent": round(100 * on_time / total, 1),
         }
-        for row in firsts
+        for room_id, (total, on_time) in sorted(counted.items(), key=lambda i: names[i[0]])
     ]
     return Table(
         slug="first-case-on-time",

@@ -61,7 +61,8 @@ class EpochSeconds(Func):
     output_field = FloatField()
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
+        # date_part gives a double; EXTRACT gives numeric since PostgreSQL 14, slower to sum.
+        return self.as_sql(compiler, connection, template="date_part('epoch', %(expressions)s)")
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # Django stores SQLite datetimes as UTC text, which strftime reads (whole seconds).

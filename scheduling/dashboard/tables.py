@@ -32,6 +32,8 @@ class Cell:
     numeric: bool = False
 
 
+LIST_ROWS_SHOWN = 50
+
 NUMERIC: frozenset[Kind] = frozenset({"count", "percent", "minutes", "days", "hours"})
 
 
@@ -55,6 +57,25 @@ class Table:
     def cells(self) -> list[list[Cell]]:
         """The rows as the page shows them, column by column."""
         return [[self.cell(row, column) for column in self.columns] for row in self.rows]
+
+    @property
+    def is_list(self) -> bool:
+        """A list of people or cases (its cells link to them), rather than a summary."""
+        return any(column.link_key for column in self.columns)
+
+    def page_cells(self) -> list[list[Cell]]:
+        """What a page shows: every row of a summary; the first LIST_ROWS_SHOWN of a list
+        (a page of hundreds of names is read by nobody; the CSV holds them all)."""
+        rows = self.rows[:LIST_ROWS_SHOWN] if self.is_list else self.rows
+        return [[self.cell(row, column) for column in self.columns] for row in rows]
+
+    @property
+    def rows_shown(self) -> int:
+        return len(self.rows) - self.rows_not_shown
+
+    @property
+    def rows_not_shown(self) -> int:
+        return max(len(self.rows) - LIST_ROWS_SHOWN, 0) if self.is_list else 0
 
     def csv(self) -> str:
         """The same rows as the page, one header line of the page's column labels."""
