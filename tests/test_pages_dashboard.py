@@ -170,12 +170,16 @@ def test_a_long_list_shows_its_first_rows_and_the_csv_has_them_all(monday, pages
             next_attempt_at=local(2026, 3, 2, 6),
             status=ReminderStatus.FAILED,
             attempts=5,
-            last_error=f"mailbox full ({n})",
+            last_error=f"<b>mailbox full</b> ({n})",
         )
         for n in range(60)
     )
     client = pages_as("manager")
-    text = page_text(client.get(f"/dashboard/?{THE_DAY}"))
-    assert "Showing the first 50 of 60; the CSV below has them all." in text
+    response = client.get(f"/dashboard/?{THE_DAY}")
+    assert "Showing the first 50 of 60; the CSV below has them all." in page_text(response)
+    # What a channel answered is shown as text, never as markup.
+    html = response.content.decode()
+    assert "&lt;b&gt;mailbox full&lt;/b&gt; (59)" in html
+    assert "<b>mailbox" not in html
     exported = client.get(f"/dashboard/export/reminder-failures.csv?{THE_DAY}").content.decode()
     assert len(list(csv.reader(io.StringIO(exported)))) == 1 + 60

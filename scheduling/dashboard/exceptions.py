@@ -172,29 +172,41 @@ def authorizations_expiring(filters: Filters) -> Table:
             ),
         )
         .annotate(next_case_covered=Exists(covering))
-        .select_related("patient", "procedure_type", "payer")
         .order_by("valid_to", "patient__last_name", "patient__first_name", "pk")
+        # Plain values, not models: hundreds of rows, read for their text only.
+        .values(
+            "patient_id",
+            "patient__first_name",
+            "patient__last_name",
+            "procedure_type__name",
+            "payer__name",
+            "number",
+            "valid_to",
+            "next_case_id",
+            "next_case_start",
+            "next_case_covered",
+        )
     )
     zone = clinic_zone()
     rows: list[dict[str, Any]] = []
     for authorization in found:
-        case_id: int | None = authorization.next_case_id  # type: ignore[attr-defined]
-        case_start: dt.datetime | None = authorization.next_case_start  # type: ignore[attr-defined]
+        case_id: int | None = authorization["next_case_id"]
+        case_start: dt.datetime | None = authorization["next_case_start"]
         covered = None
         if case_start is not None:
             covered = (
-                "Yes"
-                if authorization.next_case_covered  # type: ignore[attr-defined]
-                else "No: ask the payer to extend it"
+                "Yes" if authorization["next_case_covered"] else "No: ask the payer to extend it"
             )
         rows.append(
             {
-                "patient": authorization.patient.full_name,
-                "patient_url": _patient_url(authorization.patient_id),
-                "procedure": authorization.procedure_type.name,
-                "payer": authorization.payer.name,
-                "number": authorization.number,
-                "ends": authorization.valid_to,
+                "patient": (
+                    f"{authorization['patient__first_name']} {authorization['patient__last_name']}"
+                ),
+                "patient_url": _patient_url(authorization["patient_id"]),
+                "procedure": authorization["procedure_type__name"],
+                "payer": authorization["payer__name"],
+                "number": authorization["number"],
+                "ends": authorization["valid_to"],
                 "next_case": case_start.astimezone(zone) if case_start else None,
                 "next_case_url": _case_url(case_id) if case_id else None,
                 "covered": covered,
