@@ -172,14 +172,20 @@ class Calendar:
             )
         return self._open[day]
 
-    def provider_hours(self, provider_id: int, day: dt.date) -> list[Interval]:
-        """A provider's working intervals on a date: the exceptions if any, else the week."""
+    def provider_spans(self, provider_id: int, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+        """A provider's working hours on a date as clock times: the exceptions if any, else
+        the week."""
         dated = self.exceptions.get((provider_id, day))
         if dated is not None:
-            spans = [(e.start_time, e.end_time) for e in dated if e.start_time and e.end_time]
-        else:
-            spans = self.weekly.get(provider_id, {}).get(day.weekday(), [])
-        return [Interval(at_local(day, s), at_local(day, e)) for s, e in sorted(spans)]
+            return sorted((e.start_time, e.end_time) for e in dated if e.start_time and e.end_time)
+        return sorted(self.weekly.get(provider_id, {}).get(day.weekday(), []))
+
+    def provider_hours(self, provider_id: int, day: dt.date) -> list[Interval]:
+        """A provider's working intervals on a date, as instants."""
+        return [
+            Interval(at_local(day, s), at_local(day, e))
+            for s, e in self.provider_spans(provider_id, day)
+        ]
 
     def provider_works(self, provider_id: int, start: dt.datetime, end: dt.datetime) -> bool:
         day = local_date(start)

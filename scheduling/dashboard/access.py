@@ -90,18 +90,17 @@ def access(filters: Filters) -> Table:
         if nobody
         else _third_slots(procedures, provider, room)
     )
-    lead = dict(
-        filters.cases()
+    lead: dict[int, tuple[float | None, int]] = {
+        row["procedure_type_id"]: (row["median"], row["n"])
+        for row in filters.cases()
         .exclude(status=Status.CANCELLED)
-        .values_list("procedure_type_id")
-        .annotate(median=Median(DaysBetween(local_day("start"), local_day("created_at"))))
-    )
-    counted = dict(
-        filters.cases()
-        .exclude(status=Status.CANCELLED)
-        .values_list("procedure_type_id")
-        .annotate(n=Count("id"))
-    )
+        .values("procedure_type_id")
+        .annotate(
+            median=Median(DaysBetween(local_day("start"), local_day("created_at"))),
+            n=Count("id"),
+        )
+        .order_by()
+    }
     rows: list[dict[str, Any]] = []
     for procedure in procedures:
         days = third.get(procedure.pk)
@@ -114,8 +113,8 @@ def access(filters: Filters) -> Table:
                     if days is not None
                     else f"none within {settings.DASHBOARD_ACCESS_SEARCH_DAYS} days"
                 ),
-                "lead_median": lead.get(procedure.pk),
-                "cases": counted.get(procedure.pk, 0),
+                "lead_median": lead.get(procedure.pk, (None, 0))[0],
+                "cases": lead.get(procedure.pk, (None, 0))[1],
             }
         )
     return Table(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Min, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, Min, Q, Value, When, Window
+from django.db.models.functions import Lag
 from django.utils import timezone
 
 from clinic.models import Room
 from procedures.models import ProcedureType
 from scheduling.dashboard.filters import Filters
-from scheduling.dashboard.sql import EpochSeconds, Median, local_day
+from scheduling.dashboard.sql import EpochSeconds, local_day
 from scheduling.dashboard.tables import Column, Table
-from scheduling.models import Appointment, Status
+from scheduling.models import Status
 
 # A case and its turnover never span more than a day: bounds the self-joins below to an
 # index range.
@@ -70,13 +72,14 @@ def first_case_on_time(filters: Filters) -> Table:
             first=Min("start"),
             first_in_time=Min("start", filter=Q(checked_in_at__lte=F("start"))),
         )
+        .annotate(on_time=Case(When(first=F("first_in_time"), then=Value(1)), default=Value(0)))
+        .values_list("room_id", "on_time")
         .order_by()
     )
     counted: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in days:
-        tally = counted[row["room_id"]]
-        tally[0] += 1
-        tally[1] += row["first"] == row["first_in_time"]
+    for room_id, on_time in days:
+        counted[room_id][0] += 1
+        counted[room_id][1] += on_time
     names = dict(Room.objects.filter(pk__in=counted).values_list("pk", "name"))
     rows = [
         {
@@ -105,51 +108,49 @@ def first_case_on_time(filters: Filters) -> Table:
 
 def turnover(filters: Filters) -> Table:
     """Per room: the real gap between back-to-back done cases, against the room's turnover."""
-    before = Appointment.objects.filter(
-        room_id=OuterRef("room_id"),
-        room_busy_until=OuterRef("start"),
-        start__gte=OuterRef("start") - DAY,
-        start__lt=OuterRef("start"),
-        completed_at__isnull=False,
-    )
-    # A case's start is not recorded; its completion less its planned length stands for it.
-    gaps = (
-        filters.cases()
-        .filter(completed_at__isnull=False)
-        .annotate(
-            previous_done=Subquery(
-                before.annotate(at=EpochSeconds("completed_at")).values("at")[:1],
-                output_field=FloatField(),
-            )
-        )
-        .filter(previous_done__isnull=False)
-        .annotate(
+    # Each done case beside the done case before it in its room (LAG over the room's done
+    # cases in the range, one sort): a pair is back to back when the first one's turnover was
+    # booked to end as the second starts. A case's start is not recorded; its completion less
+    # its planned length stands for it.
+    done = filters.cases().filter(completed_at__isnull=False)
+
+    def in_room(expression: Any) -> Window:
+        return Window(expression, partition_by=[F("room_id")], order_by=F("start").asc())
+
+    pairs = (
+        done.annotate(
+            previous_until=in_room(Lag("room_busy_until")),
+            # Minutes as a number from the database: a year is tens of thousands of pairs,
+            # and reading four timestamps each costs more than the query.
             gap=(
                 EpochSeconds("completed_at")
                 - (EpochSeconds("end") - EpochSeconds("start"))
-                - F("previous_done")
+                - in_room(Lag(EpochSeconds("completed_at")))
             )
-            / 60.0
+            / 60.0,
         )
-        .values("room_id", "room__name", "room__turnover_minutes")
-        .annotate(
-            pairs=Count("id"),
-            median=Median("gap"),
-            over=Count("id", filter=Q(gap__gt=F("room__turnover_minutes"))),
-        )
-        .order_by("room__name")
+        .filter(previous_until=F("start"))
+        .values_list("room_id", "gap")
     )
-    rows = [
-        {
-            "name": row["room__name"],
-            "set_minutes": row["room__turnover_minutes"],
-            "pairs": row["pairs"],
-            "median": round(row["median"], 1) if row["median"] is not None else None,
-            "over": row["over"],
-            "over_percent": round(100 * row["over"] / row["pairs"], 1) if row["pairs"] else None,
-        }
-        for row in gaps
-    ]
+    gaps: dict[int, list[float]] = defaultdict(list)
+    for room_id, gap in pairs:
+        gaps[room_id].append(gap)
+    rooms = Room.objects.only("pk", "name", "turnover_minutes").in_bulk(list(gaps))
+    rows: list[dict[str, Any]] = []
+    for room_id, minutes in gaps.items():
+        room = rooms[room_id]
+        over = sum(1 for m in minutes if m > room.turnover_minutes)
+        rows.append(
+            {
+                "name": room.name,
+                "set_minutes": room.turnover_minutes,
+                "pairs": len(minutes),
+                "median": round(statistics.median(minutes), 1),
+                "over": over,
+                "over_percent": round(100 * over / len(minutes), 1),
+            }
+        )
+    rows.sort(key=lambda row: row["name"])
     return Table(
         slug="turnover",
         title="Turnover between back-to-back cases",

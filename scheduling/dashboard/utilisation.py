@@ -16,7 +16,7 @@ from django.db.models import F, QuerySet, Sum
 
 from clinic.models import Provider, Room
 from clinic.selectors import providers_active, rooms_active
-from scheduling.availability import Calendar, Interval, days_between
+from scheduling.availability import Calendar, days_between
 from scheduling.dashboard.filters import Filters
 from scheduling.dashboard.sql import EpochSeconds, local_day
 from scheduling.dashboard.tables import Column, Table
@@ -35,16 +35,13 @@ class Utilisation:
     by_day: Table
 
 
-def _minutes(intervals: list[Interval]) -> float:
-    return sum((i.end - i.start).total_seconds() for i in intervals) / 60
-
-
 def _room_open_minutes(calendar: Calendar, room_id: int, day: dt.date) -> float:
     """Opening hours of the day less the room's closures within them."""
     total = 0.0
+    closures = calendar.room_closures.get(room_id, [])
     for opened in calendar.clinic_open(day):
         minutes = (opened.end - opened.start).total_seconds()
-        for closed in calendar.room_closures.get(room_id, []):
+        for closed in closures:
             start, end = max(opened.start, closed.start), min(opened.end, closed.end)
             if start < end:
                 minutes -= (end - start).total_seconds()
@@ -52,10 +49,14 @@ def _room_open_minutes(calendar: Calendar, room_id: int, day: dt.date) -> float:
     return total
 
 
+def _clock_minutes(start: dt.time, end: dt.time) -> int:
+    # Working hours are clock times within one day; a change to or from summer time falls
+    # at night, outside them, so their length is the clock's.
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
 def _provider_open_minutes(calendar: Calendar, provider_id: int, day: dt.date) -> float:
-    if calendar.closed_because(day):
-        return 0.0
-    return _minutes(calendar.provider_hours(provider_id, day))
+    return float(sum(_clock_minutes(s, e) for s, e in calendar.provider_spans(provider_id, day)))
 
 
 def _booked(filters: Filters) -> QuerySet[Appointment]:
@@ -104,19 +105,34 @@ def utilisation(filters: Filters) -> Utilisation:
         room_ids=[r.pk for r in rooms],
     )
     days = list(days_between(filters.first, filters.last))
-    booked = _booked(filters)
-    by_room = dict(booked.values_list("room_id").annotate(total=Sum(F("booked"))))
-    by_provider = dict(booked.values_list("provider_id").annotate(total=Sum(F("booked"))))
-    by_day = dict(booked.values_list("day").annotate(total=Sum(F("booked"))))  # type: ignore[misc]
+    # One scan of the range, grouped by room, provider and day (a few rows a day), summed
+    # three ways here.
+    by_room: dict[int, float] = defaultdict(float)
+    by_provider: dict[int, float] = defaultdict(float)
+    by_day: dict[dt.date, float] = defaultdict(float)
+    groups = (
+        _booked(filters)
+        .values_list("room_id", "provider_id", "day")  # type: ignore[misc]
+        .annotate(total=Sum(F("booked")))
+        .order_by()
+    )
+    for room_id, provider_id, day, total in groups:
+        by_room[room_id] += total
+        by_provider[provider_id] += total
+        by_day[day] += total
 
-    room_open = {r.pk: sum(_room_open_minutes(calendar, r.pk, d) for d in days) for r in rooms}
-    provider_open = {
-        p.pk: sum(_provider_open_minutes(calendar, p.pk, d) for d in days) for p in providers
-    }
+    room_open: dict[int, float] = defaultdict(float)
+    provider_open: dict[int, float] = defaultdict(float)
     day_open: dict[dt.date, float] = defaultdict(float)
     for day in days:
+        if calendar.closed_because(day):
+            continue  # no room opens, and nobody works, on a day the clinic is closed
         for room in rooms:
-            day_open[day] += _room_open_minutes(calendar, room.pk, day)
+            minutes = _room_open_minutes(calendar, room.pk, day)
+            room_open[room.pk] += minutes
+            day_open[day] += minutes
+        for provider in providers:
+            provider_open[provider.pk] += _provider_open_minutes(calendar, provider.pk, day)
 
     room_rows = [
         _row(f"{r.name} ({r.site.name})", by_room.get(r.pk) or 0.0, room_open[r.pk], id=r.pk)

@@ -277,6 +277,13 @@ class Appointment(models.Model):
             # The case whose turnover ends as another starts in the same room: back-to-back
             # pairs for the dashboard's turnover.
             models.Index(fields=["room", "room_busy_until"], name="appointment_room_busy_until"),
+            # Cancelled cases by their date: the dashboard's cancellations read a range of them,
+            # a twentieth of the table, without walking every case of the range.
+            models.Index(
+                fields=["start"],
+                condition=Q(status="cancelled"),
+                name="appointment_cancelled_start",
+            ),
             # Cancellations by when they happened (stuck patients after a cancelled case).
             models.Index(
                 fields=["cancelled_at"],
