@@ -239,6 +239,18 @@ def test_a_case_cancelled_for_a_hold_checklist_or_authorization_and_not_booked_a
     )
 
 
+def test_the_page_reads_the_first_rows_of_a_list_and_how_many_there_are(clinic):
+    people = [person(n) for n in ("Oli", "Pat", "Quin")]
+    for index, who in enumerate(people):
+        cancelled(clinic, who, day(11, 4 + index), CancelCause.HOLD_NOT_MET)
+
+    table = {t.slug: t for t in stuck_lists(TODAY, limit=2)}["stuck-cancelled"]
+    assert names(table) == ["Oli", "Pat"]
+    assert (table.count, table.rows_shown, table.rows_not_shown) == (3, 2, 1)
+    whole = {t.slug: t for t in stuck_lists(TODAY)}["stuck-cancelled"]
+    assert names(whole) == ["Oli", "Pat", "Quin"]
+
+
 def test_the_lists_take_the_same_few_queries_whatever_the_data(blocks, django_assert_num_queries):
     # The two rules and the facet rule's blocks, then one query a list (the facet lists share
     # theirs).

@@ -20,7 +20,6 @@ from scheduling.dashboard.tables import Column, Table
 from scheduling.models import Reminder, ReminderKind, ReminderStatus
 
 # The failures list shows the latest this many; the notes say how many there were in all.
-FAILURES_SHOWN = 200
 
 KIND_LABELS: dict[str, str] = dict(ReminderKind.choices)
 CHANNEL_LABELS: dict[str, str] = dict(Patient.Channel.choices)
@@ -124,11 +123,12 @@ def reminder_delivery(filters: Filters) -> Table:
     )
 
 
-def reminder_failures(filters: Filters) -> Table:
-    """The failed reminders due in the range, newest first, the latest FAILURES_SHOWN."""
+def reminder_failures(filters: Filters, limit: int | None = None) -> Table:
+    """The failed reminders due in the range, newest first (the latest `limit` of them, with
+    how many there are, when the page asks for its first rows only)."""
     failed = _reminders_due(filters).filter(status=ReminderStatus.FAILED)
     # The total rides along as a window count, so a long list costs no second query.
-    found = list(
+    listed = (
         failed.annotate(total=Window(Count("pk")))
         .order_by("-due_at", "-pk")
         .values(
@@ -142,13 +142,10 @@ def reminder_failures(filters: Filters) -> Table:
             "patient__first_name",
             "patient__last_name",
             "patient__mrn",
-        )[: FAILURES_SHOWN + 1]
+        )
     )
-    notes = []
-    if len(found) > FAILURES_SHOWN:
-        total = found[0]["total"]
-        found = found[:FAILURES_SHOWN]
-        notes.append(f"Showing the latest {FAILURES_SHOWN:,} of {total:,}.")
+    found = list(listed[:limit] if limit is not None else listed)
+    total = found[0]["total"] if found else 0
     zone = clinic_zone()
     rows = [
         {
@@ -181,5 +178,5 @@ def reminder_failures(filters: Filters) -> Table:
         ],
         rows=rows,
         empty="No reminder failed in this range.",
-        notes=notes,
+        total_rows=total if limit is not None else None,
     )

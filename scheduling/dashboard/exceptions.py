@@ -28,8 +28,6 @@ from scheduling.workflow import PRIOR_AUTH
 
 # Written by the check-in service when a nurse checks in with required items still open.
 CHECK_IN_OVERRIDE = "appointment.check_in_override"
-# The overrides list shows the latest this many; the notes say how many there were in all.
-OVERRIDES_SHOWN = 200
 # How far ahead the pipeline looks for its working days, whatever closures come first.
 WORKING_DAYS_HORIZON = dt.timedelta(days=366)
 
@@ -45,7 +43,7 @@ def _case_url(case_id: int) -> str:
 # --- Checklist overrides -------------------------------------------------------------------------
 
 
-def checklist_overrides(filters: Filters) -> Table:
+def checklist_overrides(filters: Filters, limit: int | None = None) -> Table:
     """Check-ins done with required items open, for cases in the range: who, which, why."""
     start, end = filters.bounds
     # Only cases checked in over open items carry a reason: a narrow set to match events to.
@@ -66,16 +64,11 @@ def checklist_overrides(filters: Filters) -> Table:
         at__lt=end,
     )
     # The total rides along as a window count, so a long list costs no second query.
-    events = list(
-        overrides.select_related("actor")
-        .annotate(total=Window(Count("pk")))
-        .order_by("-at", "-pk")[: OVERRIDES_SHOWN + 1]
+    listed = (
+        overrides.select_related("actor").annotate(total=Window(Count("pk"))).order_by("-at", "-pk")
     )
-    notes = []
-    if len(events) > OVERRIDES_SHOWN:
-        total = events[0].total  # type: ignore[attr-defined]
-        events = events[:OVERRIDES_SHOWN]
-        notes.append(f"Showing the latest {OVERRIDES_SHOWN:,} of {total:,}.")
+    events = list(listed[:limit] if limit is not None else listed)
+    total = events[0].total if events else 0  # type: ignore[attr-defined]
     case_ids = {int(event.object_id) for event in events}
     cases = Appointment.objects.select_related("patient", "procedure_type").in_bulk(case_ids)
     # The items' labels as the case's checklist had them: the event keeps only their codes.
@@ -122,14 +115,14 @@ def checklist_overrides(filters: Filters) -> Table:
         ],
         rows=rows,
         empty="No check-in overrode the checklist in this range.",
-        notes=notes,
+        total_rows=total if limit is not None else None,
     )
 
 
 # --- Authorizations expiring ---------------------------------------------------------------------
 
 
-def authorizations_expiring(filters: Filters) -> Table:
+def authorizations_expiring(filters: Filters, limit: int | None = None) -> Table:
     """Approved authorizations ending in the next DASHBOARD_EXPIRING_DAYS days, each with the
     patient's next scheduled case of that procedure and whether an authorization covers it."""
     today = timezone.localdate()
@@ -162,7 +155,7 @@ def authorizations_expiring(filters: Filters) -> Table:
         valid_from__lte=OuterRef("next_case_day"),
         valid_to__gte=OuterRef("next_case_day"),
     )
-    found = list(
+    listed = (
         ending.annotate(
             next_case_id=Subquery(next_case.values("pk")[:1]),
             next_case_start=Subquery(next_case.values("start")[:1]),
@@ -171,10 +164,11 @@ def authorizations_expiring(filters: Filters) -> Table:
                 output_field=DateField(),
             ),
         )
-        .annotate(next_case_covered=Exists(covering))
+        .annotate(next_case_covered=Exists(covering), total=Window(Count("pk")))
         .order_by("valid_to", "patient__last_name", "patient__first_name", "pk")
         # Plain values, not models: hundreds of rows, read for their text only.
         .values(
+            "total",
             "patient_id",
             "patient__first_name",
             "patient__last_name",
@@ -187,6 +181,8 @@ def authorizations_expiring(filters: Filters) -> Table:
             "next_case_covered",
         )
     )
+    found = list(listed[:limit] if limit is not None else listed)
+    total = found[0]["total"] if found else 0
     zone = clinic_zone()
     rows: list[dict[str, Any]] = []
     for authorization in found:
@@ -237,6 +233,7 @@ def authorizations_expiring(filters: Filters) -> Table:
         rows=rows,
         empty=f"No approved authorization ends in the next {days} days.",
         notes=notes,
+        total_rows=total if limit is not None else None,
     )
 
 
@@ -258,7 +255,7 @@ def working_days(first: dt.date, count: int) -> list[dt.date]:
     return found
 
 
-def authorization_pipeline(filters: Filters) -> Table:
+def authorization_pipeline(filters: Filters, limit: int | None = None) -> Table:
     """Scheduled cases in the next DASHBOARD_AUTH_WORKING_DAYS clinic days (today included)
     whose prior authorization item is still open, each with why, in the desk's words."""
     count = settings.DASHBOARD_AUTH_WORKING_DAYS
@@ -280,9 +277,11 @@ def authorization_pipeline(filters: Filters) -> Table:
                 start__lt=end,
             )
             .select_related("patient__payer", "procedure_type")
-            .order_by("start", "pk")
+            .annotate(total=Window(Count("pk")))
+            .order_by("start", "pk")[:limit]
         )
         notes.append(f"Clinic days counted: {_day(days[0])} to {_day(days[-1])}.")
+    total = cases[0].total if cases else 0  # type: ignore[attr-defined]
     held = authorizations_of({case.patient_id for case in cases})
     zone = clinic_zone()
     rows = [
@@ -319,6 +318,7 @@ def authorization_pipeline(filters: Filters) -> Table:
         rows=rows,
         empty=f"Every case on the next {count} clinic days has its prior authorization.",
         notes=notes,
+        total_rows=total if limit is not None else None,
     )
 
 

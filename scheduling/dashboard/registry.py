@@ -23,7 +23,7 @@ from scheduling.dashboard.exceptions import (
 from scheduling.dashboard.filters import Filters
 from scheduling.dashboard.pathways import pathway_conversion
 from scheduling.dashboard.stuck import stuck_lists
-from scheduling.dashboard.tables import Table
+from scheduling.dashboard.tables import LIST_ROWS_SHOWN, Table
 from scheduling.dashboard.utilisation import utilisation
 
 
@@ -47,7 +47,10 @@ class Dashboard:
 
 
 def dashboard(filters: Filters) -> Dashboard:
+    """Every table of the page; its lists read only the rows the page shows (and how many
+    there are), the exports read them whole."""
     used = utilisation(filters)
+    shown = LIST_ROWS_SHOWN
     return Dashboard(
         rooms=used.by_room,
         providers=used.by_provider,
@@ -56,14 +59,14 @@ def dashboard(filters: Filters) -> Dashboard:
         first_cases=first_case_on_time(filters),
         turnover=turnover(filters),
         access=access(filters),
-        pipeline=authorization_pipeline(filters),
+        pipeline=authorization_pipeline(filters, limit=shown),
         cancellations=cancellations_by_cause(filters),
         no_shows=no_shows_by_lead_time(filters),
         pathways=pathway_conversion(filters),
         delivery=reminder_delivery(filters),
-        failures=reminder_failures(filters),
-        overrides=checklist_overrides(filters),
-        expiring=authorizations_expiring(filters),
+        failures=reminder_failures(filters, limit=shown),
+        overrides=checklist_overrides(filters, limit=shown),
+        expiring=authorizations_expiring(filters, limit=shown),
     )
 
 

@@ -153,7 +153,7 @@ def _facet_waiting(facet: FacetStages, today: dt.date) -> list[Appointment]:
     )
 
 
-def _facet_tables(facet: FacetStages | None, today: dt.date) -> list[Table]:
+def _facet_tables(facet: FacetStages | None, today: dt.date, limit: int | None) -> list[Table]:
     waiting = _facet_waiting(facet, today) if facet is not None else []
     firsts = [case for case in waiting if case.after_positive != 1]  # type: ignore[attr-defined]
     seconds = [case for case in waiting if case.after_positive == 1]  # type: ignore[attr-defined]
@@ -177,8 +177,9 @@ def _facet_tables(facet: FacetStages | None, today: dt.date) -> list[Table]:
                 next="Book the second block",
                 book_url=_book_url(case, case.procedure_type.code),
             )
-            for case in firsts
+            for case in firsts[:limit]
         ],
+        total_rows=len(firsts) if limit is not None else None,
         empty=f"No one is waiting: every positive first block of the last {lookback} days "
         f"has its next step booked, or is {days} days old or less.",
         notes=notes,
@@ -192,8 +193,9 @@ def _facet_tables(facet: FacetStages | None, today: dt.date) -> list[Table]:
         columns=_columns("Second block on"),
         rows=[
             _row(case, today, next="Book the ablation", book_url=_book_url(case, ablation_code))
-            for case in seconds
+            for case in seconds[:limit]
         ],
+        total_rows=len(seconds) if limit is not None else None,
         empty=f"No one is waiting: every positive second block of the last {lookback} days "
         f"has its ablation booked, or is {days} days old or less.",
         notes=notes,
@@ -204,7 +206,7 @@ def _facet_tables(facet: FacetStages | None, today: dt.date) -> list[Table]:
 # --- Stimulator: good trials with no implant ----------------------------------------------------
 
 
-def _trial_table(scs: ScsStages | None, today: dt.date) -> Table:
+def _trial_table(scs: ScsStages | None, today: dt.date, limit: int | None) -> Table:
     lookback = settings.DASHBOARD_STUCK_LOOKBACK_DAYS
     trials: list[Appointment] = []
     if scs is not None:
@@ -237,8 +239,9 @@ def _trial_table(scs: ScsStages | None, today: dt.date) -> Table:
         columns=_columns("Trial on"),
         rows=[
             _row(case, today, next="Book the implant", book_url=_book_url(case, implant_code))
-            for case in trials
+            for case in trials[:limit]
         ],
+        total_rows=len(trials) if limit is not None else None,
         empty=f"No one is waiting: every good trial of the last {lookback} days has its "
         f"implant booked, or started {days} days ago or less.",
         notes=() if scs else ("The default rule set has no active stimulator pathway rule.",),
@@ -248,7 +251,7 @@ def _trial_table(scs: ScsStages | None, today: dt.date) -> Table:
 # --- Cancelled because something was not ready --------------------------------------------------
 
 
-def _cancelled_table(today: dt.date) -> Table:
+def _cancelled_table(today: dt.date, limit: int | None) -> Table:
     """The causes are the ones the cancellations table calls preventable (hold, checklist,
     authorization): each is a preparation that failed while the patient still needs the case."""
     lookback = settings.DASHBOARD_STUCK_LOOKBACK_DAYS
@@ -269,8 +272,9 @@ def _cancelled_table(today: dt.date) -> Table:
         .select_related("patient", "procedure_type")
         .order_by("cancelled_at", "pk")
     )
+    waiting = list(cases)
     rows = []
-    for case in cases:
+    for case in waiting[:limit]:
         assert case.cancelled_at is not None  # the query asked for cancelled_at >= a day
         cancelled_on = local_date(case.cancelled_at)
         rows.append(
@@ -301,16 +305,18 @@ def _cancelled_table(today: dt.date) -> Table:
             Column("next", "Next step", link_key="book_url"),
         ),
         rows=rows,
+        total_rows=len(waiting) if limit is not None else None,
         empty=f"No one is waiting: every such cancellation of the last {lookback} days was "
         "followed by a new booking.",
     )
 
 
-def stuck_lists(today: dt.date) -> list[Table]:
-    """The four lists, longest waiting first, as of `today` (a clinic date)."""
+def stuck_lists(today: dt.date, limit: int | None = None) -> list[Table]:
+    """The four lists, longest waiting first, as of `today` (a clinic date); with `limit`,
+    each holds its first rows only (the page's), and says how many there are."""
     rules = default_pathways()
     return [
-        *_facet_tables(rules.facet, today),
-        _trial_table(rules.scs, today),
-        _cancelled_table(today),
+        *_facet_tables(rules.facet, today, limit),
+        _trial_table(rules.scs, today, limit),
+        _cancelled_table(today, limit),
     ]

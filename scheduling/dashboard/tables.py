@@ -49,6 +49,12 @@ class Table:
     rows: Sequence[dict[str, Any]]
     empty: str = "Nothing in this range."
     notes: Sequence[str] = field(default_factory=tuple)
+    # Set when a list was read only in part (the page's first rows): how many there are.
+    total_rows: int | None = None
+
+    @property
+    def count(self) -> int:
+        return self.total_rows if self.total_rows is not None else len(self.rows)
 
     def cell(self, row: dict[str, Any], column: Column) -> Cell:
         return Cell(
@@ -94,10 +100,12 @@ class Table:
 
     @property
     def rows_shown(self) -> int:
-        return len(self.rows) - self.rows_not_shown
+        return self.count - self.rows_not_shown
 
     @property
     def rows_not_shown(self) -> int:
+        if self.total_rows is not None:
+            return self.total_rows - len(self.rows)
         return max(len(self.rows) - LIST_ROWS_SHOWN, 0) if self.is_list else 0
 
     def csv(self) -> str:

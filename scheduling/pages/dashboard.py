@@ -208,7 +208,7 @@ def _headlines(board: Dashboard) -> list[tuple[str, str]]:
         (
             f"Cases in the next {settings.DASHBOARD_AUTH_WORKING_DAYS} clinic days without "
             "an approved authorization",
-            f"{len(board.pipeline.rows):,}",
+            f"{board.pipeline.count:,}",
         ),
     ]
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from clinic.permissions import MANAGERS
 from scheduling.dashboard.stuck import stuck_lists
-from scheduling.dashboard.tables import Table
+from scheduling.dashboard.tables import LIST_ROWS_SHOWN, Table
 from scheduling.pages.common import render_page, role_required
 
 
@@ -27,7 +27,7 @@ class StuckList:
 
     @property
     def count(self) -> int:
-        return len(self.table.rows)
+        return self.table.count
 
 
 # The role guard comes first: a refused POST is a 403, as for every page, not a 405.
@@ -36,7 +36,7 @@ class StuckList:
 def dashboard_stuck(request: HttpRequest) -> HttpResponse:
     lists = [
         StuckList(table, reverse("dashboard-export", args=[table.slug]))
-        for table in stuck_lists(timezone.localdate())
+        for table in stuck_lists(timezone.localdate(), limit=LIST_ROWS_SHOWN)
     ]
     return render_page(
         request,
