@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -103,23 +102,11 @@ def main() -> int:
     if len(sys.argv) == 3:  # a child: measure one database, print JSON
         print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))
         return 0
-    from pages_bench import SMALL_DB
-    from scheduling_bench import BENCH_DB
+    from pages_bench import measure_each_database
 
-    results = {}
-    for label, url in (("small", SMALL_DB), ("large", BENCH_DB)):
-        child = subprocess.run(
-            [sys.executable, __file__, url, str(SIZES[label])],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        if child.returncode != 0:
-            print(child.stdout + child.stderr, file=sys.stderr)
-            return child.returncode
-        for line in child.stdout.splitlines()[:-1]:
-            print(line)
-        results[label] = json.loads(child.stdout.splitlines()[-1])
+    results = measure_each_database(__file__, SIZES)
+    if results is None:
+        return 1
     small, large = SIZES["small"], SIZES["large"]
     # Just-in-time compilation of the plans of large aggregate queries costs a dashboard
     # query 0.1 to 0.6 s of compiling: whether it is on matters to every figure below.

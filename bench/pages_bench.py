@@ -144,26 +144,36 @@ def measure(database_url: str, total: int) -> dict[str, dict[str, float]]:
     return figures
 
 
-def main() -> int:
-    if len(sys.argv) == 3:  # a child: measure one database, print JSON
-        print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))
-        return 0
+def measure_each_database(script: str, sizes: dict[str, int]) -> dict | None:
+    """Run `script <database url> <size>` once per database, each in a process of its own
+    (settings are read once per process); its last line is its figures as JSON. None, with
+    the child's output on stderr, when one fails."""
     from scheduling_bench import BENCH_DB
 
     results = {}
     for label, url in (("small", SMALL_DB), ("large", BENCH_DB)):
         child = subprocess.run(
-            [sys.executable, __file__, url, str(SIZES[label])],
+            [sys.executable, script, url, str(sizes[label])],
             capture_output=True,
             text=True,
             cwd=ROOT,
         )
         if child.returncode != 0:
             print(child.stdout + child.stderr, file=sys.stderr)
-            return child.returncode
+            return None
         for line in child.stdout.splitlines()[:-1]:
             print(line)
         results[label] = json.loads(child.stdout.splitlines()[-1])
+    return results
+
+
+def main() -> int:
+    if len(sys.argv) == 3:  # a child: measure one database, print JSON
+        print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))
+        return 0
+    results = measure_each_database(__file__, SIZES)
+    if results is None:
+        return 1
     small, large = SIZES["small"], SIZES["large"]
     print(f"{'page':<24} {'appointments':>12} {'median':>9} {'p95':>9} {'queries':>8} {'peak':>10}")
     for name in results["large"]:

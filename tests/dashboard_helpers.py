@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import time_machine
 
+from clinic.models import Patient
+from procedures.models import PsychEvaluation
 from scheduling import services
 from scheduling.models import Appointment, CancelCause
 from tests.scheduling_helpers import SmallClinic, book_case, local
@@ -83,3 +85,28 @@ def make_monday(clinic: SmallClinic) -> Monday:
             cause=CancelCause.PATIENT_REQUEST,
         )
     return Monday(clinic, cases)
+
+
+# Where the stimulator tests put their trials and implants.
+THORACIC = {"region": "thoracic", "side": "bilateral"}
+
+
+def trial_done(
+    clinic: SmallClinic, patient: Patient, on: dt.date, relief: int, hour: int = 9
+) -> Appointment:
+    """A stimulator trial done here that day (psych clearance on file a month before), its
+    relief recorded after the 7-day trial, as the implant rule requires."""
+    PsychEvaluation.objects.get_or_create(
+        patient=patient, performed_on=on - dt.timedelta(days=30), defaults={"cleared": True}
+    )
+    start = local(on.year, on.month, on.day, hour)
+    with time_machine.travel(start - dt.timedelta(hours=1), tick=False):
+        trial = book_case(clinic, patient=patient, start=start, code="SCS_TRIAL", **THORACIC)
+    with time_machine.travel(start, tick=False):
+        services.appointment_check_in(appointment=trial, acting_user=None, override_reason="Paper")
+        services.appointment_complete(appointment=trial, acting_user=None)
+    with time_machine.travel(start + dt.timedelta(days=8), tick=False):
+        services.appointment_record_outcome(
+            appointment=trial, acting_user=None, relief_percent=relief
+        )
+    return trial

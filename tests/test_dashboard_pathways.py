@@ -9,11 +9,12 @@ import pytest
 import time_machine
 
 from clinic.models import Patient
-from procedures.models import FacetPathwayRule, ProcedureType, PsychEvaluation
+from procedures.models import FacetPathwayRule, ProcedureType
 from scheduling import services
 from scheduling.dashboard.filters import Filters
 from scheduling.dashboard.pathways import pathway_conversion
 from scheduling.models import Appointment
+from tests.dashboard_helpers import THORACIC, trial_done
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import SmallClinic, book_case, case_done_here, local
 
@@ -21,7 +22,6 @@ from tests.scheduling_helpers import SmallClinic, book_case, case_done_here, loc
 NOW = local(2026, 4, 27, 7, 0)
 MARCH = Filters(first=dt.date(2026, 3, 1), last=dt.date(2026, 3, 31))
 
-THORACIC = {"region": "thoracic", "side": "bilateral"}
 
 pytestmark = pytest.mark.clock_at(NOW)
 
@@ -41,25 +41,6 @@ def done(
 
 def booked(clinic: SmallClinic, patient: Patient, day: dt.date, **place: object) -> Appointment:
     return book_case(clinic, patient=patient, start=local(day.year, day.month, day.day, 9), **place)
-
-
-def trial_done(clinic: SmallClinic, patient: Patient, day: dt.date, relief: int) -> Appointment:
-    """A stimulator trial done here that day (psych clearance on file a month before), its
-    relief recorded after the 7-day trial, as the implant rule requires."""
-    PsychEvaluation.objects.get_or_create(
-        patient=patient, performed_on=day - dt.timedelta(days=30), defaults={"cleared": True}
-    )
-    start = local(day.year, day.month, day.day, 9)
-    with time_machine.travel(start - dt.timedelta(hours=1), tick=False):
-        trial = book_case(clinic, patient=patient, start=start, code="SCS_TRIAL", **THORACIC)
-    with time_machine.travel(start, tick=False):
-        services.appointment_check_in(appointment=trial, acting_user=None, override_reason="Paper")
-        services.appointment_complete(appointment=trial, acting_user=None)
-    with time_machine.travel(start + dt.timedelta(days=8), tick=False):
-        services.appointment_record_outcome(
-            appointment=trial, acting_user=None, relief_percent=relief
-        )
-    return trial
 
 
 def by_stage(table) -> dict[str, dict]:

@@ -11,11 +11,12 @@ import time_machine
 from django.test import Client
 
 from clinic.models import Patient
-from procedures.models import FacetPathwayRule, PsychEvaluation, ScsPathwayRule
+from procedures.models import FacetPathwayRule, ScsPathwayRule
 from scheduling import services
 from scheduling.dashboard.stuck import stuck_lists
 from scheduling.dashboard.tables import Table
 from scheduling.models import Appointment, CancelCause
+from tests.dashboard_helpers import THORACIC, trial_done
 from tests.factories import PatientFactory
 from tests.pages_helpers import tables
 from tests.scheduling_helpers import SmallClinic, book_case, case_done_here, local
@@ -23,7 +24,6 @@ from tests.scheduling_helpers import SmallClinic, book_case, case_done_here, loc
 # Thu 19 Nov 2026, before the first case. 31 days ago was Mon 19 Oct; 62 days ago Fri 18 Sep.
 NOW = local(2026, 11, 19, 7, 30)
 TODAY = NOW.date()
-THORACIC = {"region": "thoracic", "side": "bilateral"}
 
 pytestmark = pytest.mark.clock_at(NOW)
 
@@ -42,27 +42,6 @@ def done(
 
 def booked(clinic: SmallClinic, patient: Patient, on: dt.date, **place: object) -> Appointment:
     return book_case(clinic, patient=patient, start=local(on.year, on.month, on.day, 9), **place)
-
-
-def trial_done(
-    clinic: SmallClinic, patient: Patient, on: dt.date, relief: int, hour: int = 9
-) -> Appointment:
-    """A stimulator trial done here (psych clearance on file), its relief recorded after the
-    7-day trial, as the implant rule requires."""
-    PsychEvaluation.objects.create(
-        patient=patient, performed_on=on - dt.timedelta(days=30), cleared=True
-    )
-    start = local(on.year, on.month, on.day, hour)
-    with time_machine.travel(start - dt.timedelta(hours=1), tick=False):
-        trial = book_case(clinic, patient=patient, start=start, code="SCS_TRIAL", **THORACIC)
-    with time_machine.travel(start, tick=False):
-        services.appointment_check_in(appointment=trial, acting_user=None, override_reason="Paper")
-        services.appointment_complete(appointment=trial, acting_user=None)
-    with time_machine.travel(start + dt.timedelta(days=8), tick=False):
-        services.appointment_record_outcome(
-            appointment=trial, acting_user=None, relief_percent=relief
-        )
-    return trial
 
 
 def cancelled(
