@@ -16,8 +16,9 @@ from io import StringIO
 import pytest
 import time_machine
 from django.apps import apps
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import override_settings
 
@@ -85,7 +86,7 @@ def demo(request, django_db_setup, django_db_blocker) -> Iterator[Demo]:
     with (
         django_db_blocker.unblock(),
         time_machine.travel(now, tick=False),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER),
+        override_settings(PASSWORD_HASHERS=FAST_HASHER, DEBUG=True),
         transaction.atomic(),
     ):
         output = StringIO()
@@ -401,8 +402,17 @@ def test_a_second_run_adds_nothing_and_fails_nothing(demo):
 
     before = counts()
     output = StringIO()
-    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER, DEBUG=True):
         call_command("seed_demo", stdout=output)
     assert counts() == before
     assert "nothing added" in output.getvalue()
     assert "Demo logins" in output.getvalue()
+
+
+@pytest.mark.django_db
+def test_with_debug_off_it_refuses_and_writes_nothing(settings):
+    settings.DEBUG = False
+    patients, users = demo_patients().count(), get_user_model().objects.count()
+    with pytest.raises(CommandError, match="runs only with DEBUG on"):
+        call_command("seed_demo", stdout=StringIO())
+    assert (demo_patients().count(), get_user_model().objects.count()) == (patients, users)

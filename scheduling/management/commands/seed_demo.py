@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from scheduling.demo.build import build_demo
@@ -24,6 +25,12 @@ class Command(BaseCommand):
     help = "Build the demo clinic: staff, rooms, patients, past cases and the coming days."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # Its logins' passwords are printed here and in the README: never on a server.
+            raise CommandError(
+                "seed_demo runs only with DEBUG on (a development machine): it creates logins "
+                "whose passwords are published. Nothing was written."
+            )
         started = time.monotonic()
         with transaction.atomic():
             summary = build_demo()
