@@ -63,10 +63,6 @@ class Table:
             numeric=column.kind in NUMERIC,
         )
 
-    def cells(self) -> list[list[Cell]]:
-        """The rows as the page shows them, column by column."""
-        return [[self.cell(row, column) for column in self.columns] for row in self.rows]
-
     @property
     def is_list(self) -> bool:
         """A list of people or cases (its cells link to them), rather than a summary."""

@@ -7,7 +7,6 @@ page draws a chart from it, shows its rows beside the chart and links the same r
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -216,16 +215,15 @@ def _headlines(board: Dashboard) -> list[tuple[str, str]]:
 @role_required(MANAGERS)
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    form = DashboardQuery(request.GET or None)
-    if request.GET and not form.is_valid():
+    form, filters = _read_filters(request)
+    if filters is None:
         return render_page(request, TEMPLATE, {"form": form, **_defaults()}, status=400)
-    filters = form.filters() if request.GET else Filters.default()
     board = dashboard(filters)
     return render_page(
         request,
         TEMPLATE,
         {
-            "form": form if request.GET else DashboardQuery(initial=_initial(filters)),
+            "form": form,
             "filters": filters,
             "measures": _measures(board, filters),
             "headlines": _headlines(board),
@@ -241,8 +239,13 @@ def _defaults() -> dict[str, int]:
     }
 
 
-def _initial(filters: Filters) -> dict[str, dt.date]:
-    return {"from": filters.first, "to": filters.last}
+def _read_filters(request: HttpRequest) -> tuple[DashboardQuery, Filters | None]:
+    """The filters of the URL (the defaults without any), or None when one is refused; an
+    unbound form shows the default dates as its fields' initial values."""
+    if not request.GET:
+        return DashboardQuery(), Filters.default()
+    form = DashboardQuery(request.GET)
+    return form, form.filters() if form.is_valid() else None
 
 
 @role_required(MANAGERS)
@@ -251,14 +254,13 @@ def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
     measure = EXPORTS.get(slug)
     if measure is None:
         raise Http404("No such table.")
-    form = DashboardQuery(request.GET or None)
-    if request.GET and not form.is_valid():
+    form, filters = _read_filters(request)
+    if filters is None:
         errors = "; ".join(
             f"{field}: {' '.join(str(m) for m in messages)}"
             for field, messages in form.errors.items()
         )
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    filters = form.filters() if request.GET else Filters.default()
     table = measure(filters)
     response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
