@@ -29,6 +29,13 @@ def _timed(label: str, work: Callable[[], int]) -> None:
     print(f"  {label}: {count:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
 
+def _usernames(ids: list[int]) -> dict[int, str]:
+    """The audit rows copy their actor's username (clinic.models.AuditEvent)."""
+    from django.contrib.auth import get_user_model
+
+    return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+
+
 def _staff() -> tuple[int, list[int]]:
     """A scheduler who books and three nurses who check in: the actors of the audit rows."""
     from django.contrib.auth import get_user_model
@@ -189,6 +196,7 @@ def _ids(now: dt.datetime, procs: list[Any], places: tuple[list[int], list[int]]
         room_ids=places[1],
         scheduler_id=scheduler,
         nurse_ids=nurses,
+        usernames=_usernames([scheduler, *nurses]),
     )
 
 

@@ -52,6 +52,7 @@ class Ids:
     room_ids: list[int]
     scheduler_id: int
     nurse_ids: list[int]
+    usernames: dict[int, str]
     day_bases: dict[dt.date, dt.datetime] = field(default_factory=dict)
 
     def moment(self, day: dt.date, minute: int) -> dt.datetime:
@@ -247,7 +248,19 @@ def appointment_rows(
 
 # Audit -------------------------------------------------------------------------------------
 
-AUDIT_COLUMNS = ["id", "actor_id", "at", "action", "object_type", "object_id", "changes", "reason"]
+AUDIT_COLUMNS = [
+    "id",
+    "actor_id",
+    "actor_username",
+    "at",
+    "kind",
+    "action",
+    "object_type",
+    "object_id",
+    "patients",
+    "changes",
+    "reason",
+]
 
 
 def audit_rows(cases: list[Case], stories_: list[Story], ids: Ids) -> Iterator[tuple[Any, ...]]:
@@ -303,6 +316,20 @@ def audit_rows(cases: list[Case], stories_: list[Story], ids: Ids) -> Iterator[t
         if story.no_show:
             move = '{"status":["scheduled","no_show"]}'
             events.append((nurse, story.no_show, "appointment.no_show", move, ""))
+        patients = f"[{case.patient + 1}]"
         for actor, at, action, changes, reason in events:
             pk += 1
-            yield pk, actor, at, action, "scheduling.appointment", target, changes, reason
+            name = ids.usernames[actor]
+            yield (
+                pk,
+                actor,
+                name,
+                at,
+                "write",
+                action,
+                "scheduling.appointment",
+                target,
+                patients,
+                changes,
+                reason,
+            )

@@ -129,7 +129,7 @@ def bench_booking() -> dict[str, float]:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from clinic.api.tokens import issue_token
 
     from clinic.models import Patient, Provider, Room
     from clinic.roles import assign_role
@@ -137,7 +137,7 @@ def bench_booking() -> dict[str, float]:
 
     user, _ = get_user_model().objects.get_or_create(username="bench-scheduler")
     assign_role(user, "scheduler")
-    token = Token.objects.get_or_create(user=user)[0].key
+    token = issue_token(user)[1]
     providers = list(Provider.objects.order_by("pk")[:CLIENTS])
     rooms = list(Room.objects.order_by("pk")[:CLIENTS])
     # Patients of their own, with no history: the bookings measure the booking path (every

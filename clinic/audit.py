@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from phonenumber_field.phonenumber import PhoneNumber
 
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, Patient
 from clinic.users import as_user
 
 Snapshot = dict[str, Any]
@@ -48,6 +48,19 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
+def patients_of(instance: models.Model) -> list[int]:
+    """The patient a written row belongs to, read from what is already loaded (no query)."""
+    if isinstance(instance, Patient):
+        return [instance.pk]
+    if (patient_id := getattr(instance, "patient_id", None)) is not None:
+        return [patient_id]
+    # A checklist item or a reminder whose case the service has in hand.
+    case = instance._state.fields_cache.get("appointment")
+    if case is not None and getattr(case, "patient_id", None) is not None:
+        return [case.patient_id]
+    return []
+
+
 def record(
     *,
     actor: AbstractBaseUser | AnonymousUser | None,
@@ -59,6 +72,8 @@ def record(
     user = actor if isinstance(actor, AbstractBaseUser) else None
     return AuditEvent.objects.create(
         actor=as_user(user),
+        actor_username=user.get_username() if user is not None else "",
+        patients=patients_of(instance),
         action=action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from knox.models import AbstractAuthToken
 from phonenumber_field.modelfields import PhoneNumberField
 
 from clinic.validators import validate_birth_date, validate_npi
@@ -126,22 +127,68 @@ class Patient(TimestampedModel):
         return f"{self.first_name} {self.last_name}"
 
 
+class AuditKind(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+    AUTH = "auth", "Sign-in"
+
+
 class AuditEvent(models.Model):
-    """Who changed what, when: written by the services in the same transaction as the change."""
+    """Who changed, read or signed in to what, when.
+
+    Writes are recorded by the services in the same transaction as the change; reads once per
+    request by `clinic.read_audit`; sign-ins by `clinic.auth_events`. Rows are never changed:
+    on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0008), so the actor is kept
+    without a database constraint (deleting a user leaves their events) and their username is
+    copied in, to name them after the user row is gone.
+    """
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
+    actor_username = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=8, choices=AuditKind.choices, default=AuditKind.WRITE)
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=200)
+    # Every patient whose data the event wrote or showed (a list read names all of its rows).
+    patients = models.JSONField(default=list, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["actor_username", "at"], name="audit_actor_at"),
+            models.Index(fields=["kind", "at"], name="audit_kind_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def patient(self) -> int | None:
+        """The patient the event concerns, when it concerns exactly one."""
+        return self.patients[0] if len(self.patients) == 1 else None
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox, stored hashed), bound to the password it was made with.
+
+    `credential` is the user's session auth hash when the token was issued (an HMAC of the
+    password hash, as Django's sessions keep): a password change makes every older token
+    fail to authenticate, through whatever door the password was changed.
+    """
+
+    credential = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = "API token"

@@ -8,6 +8,7 @@ sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,7 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -69,10 +73,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.sessions.IdleTimeoutMiddleware",
+    # One `read` audit event per response that showed patients, and no-store on it.
+    "clinic.read_audit.ReadAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so it sees the flag a locked-out sign-in left on the request (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -146,10 +157,76 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# django-axes first: it refuses a locked-out username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 # "home" sends each role on to its own start page (/desk/, /station/...).
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in lockout (django-axes) ---------------------------------------------------------------
+
+# LOGIN_FAILURE_LIMIT wrong passwords for one username lock that username (on the API, the
+# sign-in page and the admin alike) for LOGIN_LOCKOUT_MINUTES after the last failure, even
+# with the right password. Only the username is locked: other users at the same desk (the
+# same IP address) sign in as usual.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "clinic.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
+# Axes warns that a lock on the username alone leaves address-based limits to something else:
+# here the API's per-address rate (API_RATE_ANONYMOUS). Locking by address would lock a whole
+# clinic's desk, which shares one address, out after one person's typos.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Sign-ins are recorded in our own audit trail (clinic.auth_events); no second log.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Behind a reverse proxy that sets X-Forwarded-For, set this so the audit trail and the
+# lockout see the client's address rather than the proxy's. Never set it without a proxy:
+# a client could then write any address it likes into the audit trail.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- API tokens (django-rest-knox) ---------------------------------------------------------------
+
+KNOX_TOKEN_MODEL = "clinic.ApiToken"
+REST_KNOX = {
+    # A token lives API_TOKEN_HOURS after its last use (renewed at most once a minute).
+    "TOKEN_TTL": timedelta(hours=float(os.environ.get("API_TOKEN_HOURS", "10"))),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# --- Sessions -------------------------------------------------------------------------------------
+
+# A browser session ends after SESSION_IDLE_MINUTES without a request from the person (the
+# nurse's worklist refreshing itself does not count), and after SESSION_MAX_HOURS in any case.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Second factor (django-otp) -------------------------------------------------------------------
+
+# Managers may add a TOTP authenticator app; with ADMIN_REQUIRE_OTP the admin admits only a
+# session that passed it.
+ADMIN_REQUIRE_OTP = env_bool("ADMIN_REQUIRE_OTP", False)
+OTP_TOTP_ISSUER = os.environ.get("CLINIC_NAME", "Riverside Pain Clinic")
+
+# --- API rate limits -----------------------------------------------------------------------------
+
+# Per signed-in user over the whole API (and per address for requests without a user).
+# Generous on purpose: an integration script booking 300 cases in a minute, each with a slot
+# search and an eligibility check, is normal use. Same error shape as a lockout: 429
+# `too_many_attempts` with `retry_after`.
+API_RATE_PER_USER = os.environ.get("API_RATE_PER_USER", "1800/minute")
+API_RATE_ANONYMOUS = os.environ.get("API_RATE_ANONYMOUS", "120/minute")
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
@@ -240,13 +317,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "no credentials" into 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "clinic.api.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.permissions.IsClinicStaff"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"user": API_RATE_PER_USER, "anon": API_RATE_ANONYMOUS},
     "DEFAULT_PAGINATION_CLASS": None,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -305,6 +387,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Sign-ins and lockouts are in the audit trail; axes would log each one again.
+        "axes": {"level": "WARNING"},
     },
 }
 

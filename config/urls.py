@@ -5,10 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from clinic.api.me import Me
 from config import health
-from config.auth import ObtainToken
+from config.auth import Logout, ObtainToken
 
 api: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),
+    path("auth/logout/", Logout.as_view(), name="api-logout"),
     path("auth/me/", Me.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up code as a file, not an inline script. Swagger

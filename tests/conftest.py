@@ -11,7 +11,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
+from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
 from clinic.roles import assign_role
@@ -63,6 +63,15 @@ def dashboard_access_not_kept(settings: object) -> None:
     # The dashboard keeps its slot searches for minutes; tests change the calendar between
     # two reads and share one process's cache, so they count afresh (a test turns it on).
     settings.DASHBOARD_ACCESS_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def rate_counts_start_afresh() -> None:
+    # The API's rate limits count in the cache, which one test process shares across tests;
+    # user ids repeat on SQLite, so one test's requests would count against the next's.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -128,8 +137,8 @@ def api_as(make_staff: Callable[..., object]) -> Callable[[str | None], APIClien
     def client_for(role: str | None) -> APIClient:
         user = make_staff(role)
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = issue_token(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         client.user = user  # type: ignore[attr-defined]
         return client
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
+from clinic.models import ApiToken
 from rest_framework.test import APIClient
 
 from clinic.models import AuditEvent, Patient, Provider, Room
@@ -207,20 +207,27 @@ def test_a_staff_member_exchanges_a_username_and_password_for_a_token_that_works
 
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=user).key
+    stored = ApiToken.objects.get(user=user)
+    # Only a digest is kept: the token itself is shown once, in this answer.
+    assert token not in {stored.digest, stored.token_key}
+    assert stored.token_key == token[: len(stored.token_key)]
     anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert anon_api.get("/api/drugs/").status_code == 200
 
 
-def test_asking_twice_for_a_token_gives_the_same_token(make_staff, anon_api):
+def test_asking_twice_for_a_token_gives_two_tokens_that_both_work(make_staff, anon_api):
+    # One per client (a desk's browser tab and a script), each revoked on its own.
     make_staff("scheduler", username="sam")
     body = {"username": "sam", "password": "pw-for-tests-1"}
 
     first = anon_api.post("/api/auth/token/", body, format="json").json()["token"]
     second = anon_api.post("/api/auth/token/", body, format="json").json()["token"]
 
-    assert first == second
-    assert Token.objects.count() == 1
+    assert first != second
+    assert ApiToken.objects.count() == 2
+    for token in (first, second):
+        anon_api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert anon_api.get("/api/drugs/").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -255,7 +262,7 @@ def test_bad_credentials_get_a_400_field_error_and_no_token(make_staff, anon_api
 
     assert response.status_code == 400
     assert "token" not in response.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_an_inactive_staff_member_gets_no_token(make_staff, anon_api):
@@ -268,7 +275,7 @@ def test_an_inactive_staff_member_gets_no_token(make_staff, anon_api):
     )
 
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_malformed_json_to_the_token_endpoint_is_a_400_in_the_error_shape(anon_api):
@@ -276,7 +283,7 @@ def test_malformed_json_to_the_token_endpoint_is_a_400_in_the_error_shape(anon_a
 
     assert response.status_code == 400
     assert response.json()["code"] == "malformed_request"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_signed_in_user_without_a_role_still_gets_a_token_but_it_opens_nothing(

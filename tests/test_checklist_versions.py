@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
 from clinic.models import AuditEvent
@@ -163,7 +163,7 @@ def test_a_replan_that_reopens_a_ticked_item_makes_older_pages_reload(clinic, ma
 def test_ten_nurses_saving_the_same_version_at_once_give_one_save_and_nine_409s(make_staff):
 
     clinic = make_small_clinic()
-    token = Token.objects.create(user=make_staff("nurse")).key
+    token = issue_token(make_staff("nurse"))[1]
     item = consent(book_case(clinic, start=CASE_AT))
     barrier = threading.Barrier(10)
 

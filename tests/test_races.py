@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
 from procedures.models import ProcedureHistory
@@ -43,7 +43,7 @@ WORKERS = 20
 
 @pytest.fixture
 def token(make_staff) -> str:
-    return Token.objects.create(user=make_staff("scheduler")).key
+    return issue_token(make_staff("scheduler"))[1]
 
 
 def race(token: str, requests: list[Callable[[APIClient], object]]) -> list[int]:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from rest_framework.authtoken.models import Token
+from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
 from clinic import services
@@ -64,7 +64,7 @@ def losers(results: list[tuple[int, dict]], winner: int) -> list[dict]:
 def test_ten_managers_adding_the_same_room_at_once_get_one_room_and_nine_field_errors(
     make_staff,
 ):
-    token = Token.objects.create(user=make_staff("manager")).key
+    token = issue_token(make_staff("manager"))[1]
     SiteFactory(name="Main campus")
     body = {"name": "Fluoro 3", "site": "Main campus", "fluoroscopy": True}
 
@@ -79,7 +79,7 @@ def test_ten_managers_adding_the_same_room_at_once_get_one_room_and_nine_field_e
 def test_ten_patients_corrected_to_the_same_mrn_at_once_give_one_change_and_nine_mrn_errors(
     make_staff,
 ):
-    token = Token.objects.create(user=make_staff("scheduler")).key
+    token = issue_token(make_staff("scheduler"))[1]
     patients = [PatientFactory() for _ in range(DESKS)]
 
     def correction(patient_id: int) -> Callable[[APIClient], object]:

@@ -7,6 +7,7 @@ Field errors keep DRF's usual shape (400 `{"field": ["message"]}`). Everything e
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,8 +31,19 @@ _CODES = {
     "not_acceptable": "not_acceptable",
     "unsupported_media_type": "unsupported_media_type",
     "parse_error": "malformed_request",
-    "throttled": "throttled",
+    "throttled": "too_many_attempts",
 }
+
+
+class TooManyAttempts(exceptions.APIException):
+    """A locked-out sign-in (clinic.lockout): 429 with the lock's own body."""
+
+    status_code = 429
+    default_code = "too_many_attempts"
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(detail=body["detail"], code=self.default_code)
+        self.body = body
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -52,6 +64,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, TooManyAttempts):
+        response.data = exc.body
+        response["Retry-After"] = str(exc.body["retry_after"])
+        return response
+    if isinstance(exc, exceptions.Throttled):
+        wait = max(1, math.ceil(exc.wait or 1))
+        response.data = {
+            "code": "too_many_attempts",
+            "detail": f"Too many requests from this account: try again in {wait} seconds.",
+            "retry_after": wait,
+        }
+        response["Retry-After"] = str(wait)
+        return response
     if isinstance(exc, exceptions.ValidationError):
         return response  # DRF's field-error shape, as API.md promises.
 
@@ -68,6 +93,12 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField()
     detail = serializers.CharField()
+
+
+class TooManyAttemptsSerializer(ErrorSerializer):
+    """429: a locked sign-in or a client over its rate; `retry_after` in seconds."""
+
+    retry_after = serializers.IntegerField()
 
 
 class ViolationSerializer(serializers.Serializer):

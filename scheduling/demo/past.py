@@ -124,6 +124,7 @@ class PastWriter:
         AuditEvent.objects.bulk_create(
             AuditEvent(
                 action="appointment.demo_history",
+                patients=[row.patient_id],
                 object_type=row._meta.label_lower,
                 object_id=str(row.pk),
                 changes=audit.snapshot(row),
