@@ -129,8 +129,8 @@ def bench_booking() -> dict[str, float]:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
-    from clinic.api.tokens import issue_token
 
+    from clinic.api.tokens import issue_token
     from clinic.models import Patient, Provider, Room
     from clinic.roles import assign_role
     from scheduling.availability import at_local

@@ -60,10 +60,9 @@ def lock_of(username: str, now: dt.datetime | None = None) -> Lock | None:
     """The lock on `username`, or None when it may sign in."""
     now = now or timezone.now()
     cool_off: dt.timedelta = settings.AXES_COOLOFF_TIME
-    row = (
-        AccessAttempt.objects.filter(username=username, attempt_time__gt=now - cool_off)
-        .aggregate(last=Max("attempt_time"), failures=Max("failures_since_start"))
-    )
+    row = AccessAttempt.objects.filter(
+        username=username, attempt_time__gt=now - cool_off
+    ).aggregate(last=Max("attempt_time"), failures=Max("failures_since_start"))
     if row["last"] is None or (row["failures"] or 0) < settings.AXES_FAILURE_LIMIT:
         return None
     return Lock(username, row["last"] + cool_off, row["failures"])

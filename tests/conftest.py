@@ -11,9 +11,9 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
-from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
+from clinic.api.tokens import issue_token
 from clinic.roles import assign_role
 from tests.scheduling_helpers import SmallClinic, make_small_clinic
 

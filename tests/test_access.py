@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from clinic.models import ApiToken
 from rest_framework.test import APIClient
 
-from clinic.models import AuditEvent, Patient, Provider, Room
+from clinic.models import ApiToken, AuditEvent, Patient, Provider, Room
 from procedures.models import PatientMedication
 from tests.factories import PatientMedicationFactory, SiteFactory
 

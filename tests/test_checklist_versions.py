@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
+from clinic.api.tokens import issue_token
 from clinic.models import AuditEvent
 from scheduling import services
 from scheduling.errors import EditConflict

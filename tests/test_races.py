@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
+from clinic.api.tokens import issue_token
 from procedures.models import ProcedureHistory
 from scheduling.models import Appointment, Status
 from tests.factories import PatientFactory, ProviderFactory, RoomFactory

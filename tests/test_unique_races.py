@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from clinic.api.tokens import issue_token
 from rest_framework.test import APIClient
 
 from clinic import services
+from clinic.api.tokens import issue_token
 from clinic.models import AuditEvent, Patient, Room, Site
 from tests.factories import PatientFactory, SiteFactory
 

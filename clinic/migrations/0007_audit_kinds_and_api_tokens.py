@@ -6,67 +6,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinic', '0006_birth_date_in_the_past'),
+        ("clinic", "0006_birth_date_in_the_past"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('digest', models.CharField(max_length=128, primary_key=True, serialize=False)),
-                ('token_key', models.CharField(db_index=True, max_length=25)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('expiry', models.DateTimeField(blank=True, null=True)),
-                ('credential', models.CharField(max_length=128)),
+                ("digest", models.CharField(max_length=128, primary_key=True, serialize=False)),
+                ("token_key", models.CharField(db_index=True, max_length=25)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("expiry", models.DateTimeField(blank=True, null=True)),
+                ("credential", models.CharField(max_length=128)),
             ],
             options={
-                'verbose_name': 'API token',
+                "verbose_name": "API token",
             },
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='actor_username',
+            model_name="auditevent",
+            name="actor_username",
             field=models.CharField(blank=True, max_length=150),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='ip',
+            model_name="auditevent",
+            name="ip",
             field=models.GenericIPAddressField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('read', 'Read'), ('write', 'Write'), ('auth', 'Sign-in')], default='write', max_length=8),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[("read", "Read"), ("write", "Write"), ("auth", "Sign-in")],
+                default="write",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='patients',
+            model_name="auditevent",
+            name="patients",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="auditevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='object_id',
+            model_name="auditevent",
+            name="object_id",
             field=models.CharField(max_length=200),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['actor_username', 'at'], name='audit_actor_at'),
+            model_name="auditevent",
+            index=models.Index(fields=["actor_username", "at"], name="audit_actor_at"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['kind', 'at'], name='audit_kind_at'),
+            model_name="auditevent",
+            index=models.Index(fields=["kind", "at"], name="audit_kind_at"),
         ),
         migrations.AddField(
-            model_name='apitoken',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='auth_token_set', to=settings.AUTH_USER_MODEL),
+            model_name="apitoken",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="auth_token_set",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]
