@@ -137,7 +137,9 @@ def api_as(make_staff: Callable[..., object]) -> Callable[[str | None], APIClien
     def client_for(role: str | None) -> APIClient:
         user = make_staff(role)
         client = APIClient()
-        _, token = issue_token(user)
+        # Tests move the clock by days between requests: a token that never expires (the
+        # expiry itself is tested in test_api_tokens.py).
+        _, token = issue_token(user, expires=False)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         client.user = user  # type: ignore[attr-defined]
         return client

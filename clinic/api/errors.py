@@ -56,7 +56,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, DataError):
         # A value the database cannot hold (an out-of-range number, say): the input is wrong.
-        logger.info("Rejected input the database cannot store: %s", exc)
+        # The error text can quote the value typed, which may be a patient's: log its kind only.
+        logger.info("Rejected input the database cannot store (%s)", type(exc).__name__)
         exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range."]})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
@@ -21,9 +22,16 @@ from clinic.models import ApiToken
 from clinic.users import as_user
 
 
-def issue_token(user: AbstractBaseUser) -> tuple[ApiToken, str]:
-    """A new token for `user`: the row (with its expiry) and the secret, shown only once."""
-    return ApiToken.objects.create(user=as_user(user), credential=user.get_session_auth_hash())
+def issue_token(user: AbstractBaseUser, *, expires: bool = True) -> tuple[ApiToken, str]:
+    """A new token for `user`: the row (with its expiry) and the secret, shown only once.
+
+    `expires=False` is for tests that move the clock by days; the API always issues
+    expiring tokens.
+    """
+    options = {} if expires else {"expiry": None}
+    return ApiToken.objects.create(
+        user=as_user(user), credential=user.get_session_auth_hash(), **options
+    )
 
 
 def revoke_tokens(user: AbstractBaseUser) -> int:
@@ -62,3 +70,18 @@ class ApiTokenAuthentication(TokenAuthentication):
                 "This token was revoked by a password change: sign in again."
             )
         return user, auth_token
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the token (the same name DRF's own token had)."""
+
+    target_class = "clinic.api.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'The token from `POST /api/auth/token/`, sent as "Token <token>".',
+        }

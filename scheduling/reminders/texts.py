@@ -1,7 +1,8 @@
 """Plain-language reminder texts, one per kind.
 
-Email carries the details (procedure, drug names, times). SMS carries no more personal
-data than the first name, the clinic and a date: a phone screen is not private.
+Email carries the details (procedure, drug names, times) in its body; its subject names no
+drug and no procedure. SMS carries no more personal data than the first name, the clinic and
+a date: a phone screen is not private.
 """
 
 from __future__ import annotations
@@ -23,8 +24,26 @@ def _day(value: str | dt.date) -> str:
     return day.strftime("%A %d %B %Y")
 
 
+# Subjects show in inbox lists, phone notifications and mail logs that others may see: they
+# name the clinic and no drug, no procedure (the body carries those).
+_ABOUT_APPOINTMENT = "A message from {clinic} about your appointment"
+_SUBJECTS = {
+    ReminderKind.APPOINTMENT: _ABOUT_APPOINTMENT,
+    ReminderKind.ANTICOAGULANT_STOP: (
+        "A message from {clinic}: a medication instruction before your appointment"
+    ),
+    ReminderKind.ANTICOAGULANT_RESTART: (
+        "A message from {clinic}: a medication instruction after your appointment"
+    ),
+    ReminderKind.PAIN_DIARY: "A message from {clinic}: a request after your appointment",
+    ReminderKind.FOLLOW_UP: "A message from {clinic}: time to book your follow-up appointment",
+    ReminderKind.TRIAL_END: "A message from {clinic}: please come in as planned",
+}
+
+
 def subject(reminder: Reminder) -> str:
-    return f"{settings.CLINIC_NAME}: {ReminderKind(reminder.kind).label.lower()}"
+    template = _SUBJECTS.get(ReminderKind(reminder.kind), _ABOUT_APPOINTMENT)
+    return template.format(clinic=settings.CLINIC_NAME)
 
 
 def email_body(reminder: Reminder, appointment: Appointment) -> str:
