@@ -88,5 +88,5 @@ def lockout_response(
         {"detail": body["detail"], "username": username},
         status=429,
     )
-    response.headers.update(headers)
+    response["Retry-After"] = headers["Retry-After"]
     return response

@@ -3,7 +3,8 @@
 A view (API, page or admin) says which patients its response shows with `shown()`; the
 middleware writes one event naming all of them after the view has answered, and marks the
 response `Cache-Control: no-store` so no browser or proxy keeps a copy. A list of fifty
-cases writes one event naming fifty patients, not fifty events.
+cases writes one event naming fifty patients, not fifty events. A change that succeeded
+(a POST, PATCH or DELETE under 400) is recorded by its own `write` event instead.
 
 Views name the patients rather than a hook on model loading guessing them: the slot search
 loads other patients' cases to find busy times without showing any of them, and an audit
@@ -23,6 +24,10 @@ from clinic.models import AuditEvent, AuditKind, Patient
 from clinic.net import client_ip
 
 _SHOWN = "_clinic_patients_shown"
+# A change that succeeded wrote its own `write` event in its transaction (the services'
+# promise), naming the actor, the patient and the time: that event stands for the response
+# showing the result, so a booking costs one audit INSERT, not two.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _http_request(request: Any) -> HttpRequest:
@@ -76,6 +81,6 @@ class ReadAuditMiddleware:
         patients = shown_in(request)
         if patients:
             patch_cache_control(response, no_store=True, private=True)
-            if response.status_code < 400:
+            if response.status_code < 400 and request.method in SAFE_METHODS:
                 record_read(request, patients)
         return response

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 ROLES = ("scheduler", "nurse", "manager")
 EVERY_ROLE = frozenset(ROLES)
 MANAGERS = frozenset({"manager"})
+SCHEDULING = frozenset({"scheduler", "manager"})
+NURSING = frozenset({"nurse", "manager"})
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,13 @@ CALLS = [
         "/api/patients/",
         {"mrn": "ACCESS-1", "first_name": "Ada", "last_name": "Ng", "birth_date": "1971-04-02"},
         201,
-        EVERY_ROLE,
+        SCHEDULING,
     ),
     Call("get", "/api/patients/{patient}/", None, 200, EVERY_ROLE),
-    Call("patch", "/api/patients/{patient}/", {"first_name": "Changed"}, 200, EVERY_ROLE),
+    Call("patch", "/api/patients/{patient}/", {"first_name": "Changed"}, 200, SCHEDULING),
     Call("get", "/api/patients/{patient}/medications/", None, 200, EVERY_ROLE),
-    Call("post", "/api/patients/{patient}/medications/", {"drug": "apixaban"}, 201, EVERY_ROLE),
-    Call("delete", "/api/patients/{patient}/medications/{medication}/", None, 204, EVERY_ROLE),
+    Call("post", "/api/patients/{patient}/medications/", {"drug": "apixaban"}, 201, NURSING),
+    Call("delete", "/api/patients/{patient}/medications/{medication}/", None, 204, NURSING),
     Call("get", "/api/procedure-types/", None, 200, EVERY_ROLE),
     Call("get", "/api/drugs/", None, 200, EVERY_ROLE),
     Call("get", "/api/providers/", None, 200, EVERY_ROLE),

@@ -94,8 +94,8 @@ def test_a_phone_number_is_taken_as_people_type_it_and_stored_in_e164(scheduler_
     assert Patient.objects.values_list("phone", flat=True).get(mrn="A100") == stored
 
 
-def test_a_patient_registered_with_only_the_required_fields_gets_the_defaults(nurse_api):
-    response = nurse_api.post("/api/patients/", NEW_PATIENT, format="json")
+def test_a_patient_registered_with_only_the_required_fields_gets_the_defaults(scheduler_api):
+    response = scheduler_api.post("/api/patients/", NEW_PATIENT, format="json")
 
     assert response.status_code == 201
     answer = response.json()
@@ -313,11 +313,11 @@ def test_a_patient_cannot_be_replaced_or_deleted_through_the_api(manager_api, me
 # --- Correcting ----------------------------------------------------------------------------------
 
 
-def test_a_patch_changes_only_the_fields_it_names(nurse_api):
+def test_a_patch_changes_only_the_fields_it_names(manager_api):
     patient = PatientFactory(first_name="Ann", diabetic=False, payer=None)
     before = patient_row(patient)
 
-    response = nurse_api.patch(
+    response = manager_api.patch(
         f"/api/patients/{patient.pk}/",
         {"first_name": "Anne", "diabetic": True, "payer": "cigna"},
         format="json",
@@ -336,10 +336,10 @@ def test_a_patch_changes_only_the_fields_it_names(nurse_api):
     }
 
 
-def test_a_patch_may_clear_the_payer_and_switch_reminders_to_sms(nurse_api):
+def test_a_patch_may_clear_the_payer_and_switch_reminders_to_sms(scheduler_api):
     patient = PatientFactory(payer=payer("medicare"), phone="+12125550100")
 
-    response = nurse_api.patch(
+    response = scheduler_api.patch(
         f"/api/patients/{patient.pk}/", {"payer": None, "preferred_channel": "sms"}, format="json"
     )
 
@@ -380,11 +380,11 @@ BAD_PATCHES = [
 @pytest.mark.parametrize(
     ("why", "change", "field"), BAD_PATCHES, ids=[why for why, _, _ in BAD_PATCHES]
 )
-def test_a_bad_patch_is_a_400_on_that_field_and_changes_nothing(nurse_api, why, change, field):
+def test_a_bad_patch_is_a_400_on_that_field_and_changes_nothing(manager_api, why, change, field):
     patient = PatientFactory()
     before_row, before_counts = patient_row(patient), written()
 
-    response = nurse_api.patch(f"/api/patients/{patient.pk}/", change, format="json")
+    response = manager_api.patch(f"/api/patients/{patient.pk}/", change, format="json")
 
     assert response.status_code == 400, response.content
     assert field in response.json()
@@ -392,10 +392,10 @@ def test_a_bad_patch_is_a_400_on_that_field_and_changes_nothing(nurse_api, why, 
     assert written() == before_counts
 
 
-def test_sms_reminders_cannot_be_chosen_for_a_patient_without_a_phone(nurse_api):
+def test_sms_reminders_cannot_be_chosen_for_a_patient_without_a_phone(scheduler_api):
     patient = PatientFactory(phone="")
 
-    response = nurse_api.patch(
+    response = scheduler_api.patch(
         f"/api/patients/{patient.pk}/", {"preferred_channel": "sms"}, format="json"
     )
 

@@ -251,7 +251,7 @@ def test_prior_authorization_is_satisfied_only_by_an_approved_one_valid_on_the_d
     )
     assert tick.status_code == 400
 
-    created = nurse_api.post(
+    created = scheduler_api.post(
         f"/api/patients/{patient.pk}/prior-authorizations/",
         {
             "procedure_type": "SCS_TRIAL",
@@ -283,9 +283,11 @@ def test_prior_authorization_is_satisfied_only_by_an_approved_one_valid_on_the_d
     assert item["done"] is False
 
 
-def test_authorizations_expiring_before_their_booked_case_are_listed(clinic, scheduler_api):
+def test_authorizations_expiring_before_their_booked_case_are_listed(
+    clinic, scheduler_api, nurse_api
+):
     patient = PatientFactory()
-    scheduler_api.post(
+    nurse_api.post(
         f"/api/patients/{patient.pk}/psych-evaluations/",
         {"performed_on": "2026-10-01", "cleared": True},
     )

@@ -76,3 +76,36 @@ def test_an_empty_rate_means_no_limit(api_as, settings):
         statuses = {client.get("/api/auth/me/").status_code for _ in range(50)}
 
     assert statuses == {200}
+
+
+def test_with_a_shared_redis_cache_two_processes_count_one_clients_requests_once(
+    api_as, settings, redis_url
+):
+    # Two web processes are two caches in memory, but one cache in Redis: a request through
+    # one connection and a request through another count against the same limit.
+    import redis
+    from django.core.cache import caches
+
+    settings.API_RATE_PER_USER = "2/minute"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "test-rates",
+        }
+    }
+    client = api_as("scheduler")
+    try:
+        with time_machine.travel(START, tick=False):
+            assert client.get("/api/drugs/").status_code == 200
+            caches.close_all()  # as if the next request reached another process
+            assert client.get("/api/drugs/").status_code == 200
+            caches.close_all()
+            assert client.get("/api/drugs/").status_code == 429
+        stored = redis.Redis.from_url(redis_url).keys("test-rates:*throttle_user*")
+        assert stored
+    finally:
+        # Only this test's keys: the database is shared with the Celery tests' broker.
+        server = redis.Redis.from_url(redis_url)
+        for key in server.keys("test-rates:*"):
+            server.delete(key)

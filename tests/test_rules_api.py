@@ -117,10 +117,12 @@ def test_a_nurse_enters_a_procedure_done_elsewhere_and_reads_it_back(patient, nu
     assert (event.actor, event.object_id) == (nurse_api.user, str(created["id"]))
 
 
-def test_the_history_list_shows_the_patients_entries_newest_first(patient, scheduler_api):
-    enter_history(scheduler_api, patient, "ESI_IL", day(-90), relief=70)
-    enter_history(scheduler_api, patient, "TPI", day(-10))
-    enter_history(scheduler_api, PatientFactory(), "TPI", day(-5))
+def test_the_history_list_shows_the_patients_entries_newest_first(
+    patient, scheduler_api, nurse_api
+):
+    enter_history(nurse_api, patient, "ESI_IL", day(-90), relief=70)
+    enter_history(nurse_api, patient, "TPI", day(-10))
+    enter_history(nurse_api, PatientFactory(), "TPI", day(-5))
 
     rows = scheduler_api.get(f"/api/patients/{patient.pk}/history/").json()
 

@@ -70,7 +70,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response["Retry-After"] = str(exc.body["retry_after"])
         return response
     if isinstance(exc, exceptions.Throttled):
-        wait = max(1, math.ceil(exc.wait or 1))
+        wait = max(1, math.ceil(getattr(exc, "wait", None) or 1))
         response.data = {
             "code": "too_many_attempts",
             "detail": f"Too many requests from this account: try again in {wait} seconds.",

@@ -9,10 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.views import AUTH_ERRORS
+from clinic.permissions import ALL_ROLES
 from clinic.roles import roles_of
 
 
 class Me(APIView):
+    allowed_roles = ALL_ROLES
+
     @extend_schema(
         tags=["auth"],
         summary="The signed-in user and their roles",

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic import selectors, services
+from clinic import audit, selectors, services
+from clinic.api.audited import patients_in
 from clinic.api.errors import ErrorSerializer
 from clinic.api.serializers import PatientSerializer, ProviderSerializer, RoomSerializer
 from clinic.models import Patient
-from clinic.permissions import ALL_ROLES, MANAGERS, acting_user
+from clinic.permissions import (
+    ALL_ROLES,
+    MANAGERS,
+    SCHEDULING,
+    acting_user,
+    patient_change_refusal,
+)
+from clinic.read_audit import shown
+from clinic.roles import roles_of
 
 AUTH_ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="No or bad credentials."),
@@ -41,7 +51,8 @@ class CreateViaServiceMixin:
 @extend_schema(tags=["patients"])
 class PatientListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
     serializer_class = PatientSerializer
-    allowed_roles = ALL_ROLES
+    # A scheduler registers a patient, clinical flags included, as the referral gives them.
+    allowed_roles = {"GET": ALL_ROLES, "POST": SCHEDULING}
     create_service = services.patient_create
 
     def get_queryset(self) -> Any:
@@ -53,20 +64,25 @@ class PatientListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
         responses={200: PatientSerializer(many=True), **AUTH_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        shown(request, patients_in(response.data, key="id"))
+        return response
 
     @extend_schema(
-        summary="Register a patient",
+        summary="Register a patient (schedulers and managers)",
         responses={201: PatientSerializer, **BAD_INPUT, **AUTH_ERRORS},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        shown(request, [response.data["id"]])
+        return response
 
 
 @extend_schema(tags=["patients"])
 class PatientDetail(generics.RetrieveUpdateAPIView):
     serializer_class = PatientSerializer
     queryset = Patient.objects.select_related("payer")
+    # Every role corrects a record, each its own fields: see `patch`.
     allowed_roles = ALL_ROLES
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -74,20 +90,42 @@ class PatientDetail(generics.RetrieveUpdateAPIView):
         summary="A patient", responses={200: PatientSerializer, **AUTH_ERRORS, **NOT_FOUND}
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        shown(request, [response.data["id"]])
+        return response
 
     @extend_schema(
         summary="Correct a patient's details (audited)",
+        description=(
+            "Clinical flags (`diabetic`, `could_be_pregnant`, `contrast_allergy`) are changed "
+            "by nurses and managers, everything else by schedulers and managers; a change "
+            "outside your role is refused with 403 `permission_denied` naming the fields."
+        ),
         responses={200: PatientSerializer, **BAD_INPUT, **AUTH_ERRORS, **NOT_FOUND},
     )
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_object()
         serializer = self.get_serializer(patient, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        fields = serializer.validated_data
+        refusal = patient_change_refusal(roles_of(request.user), changed_fields(patient, fields))
+        if refusal:
+            raise exceptions.PermissionDenied(refusal)
         updated = services.patient_update(
-            patient=patient, acting_user=acting_user(request), **serializer.validated_data
+            patient=patient, acting_user=acting_user(request), **fields
         )
+        shown(request, [updated])
         return Response(self.get_serializer(updated).data)
+
+
+def changed_fields(patient: Patient, fields: dict[str, Any]) -> list[str]:
+    """The fields these values would change: sending a value unchanged changes nothing, so a
+    client that sends the whole record back is judged on what it really changes."""
+    proposed = copy(patient)
+    for name, value in fields.items():
+        setattr(proposed, name, value)
+    names = list(fields)
+    return list(audit.diff(audit.snapshot(patient, names), audit.snapshot(proposed, names)))
 
 
 @extend_schema(tags=["people and places"])

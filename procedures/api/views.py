@@ -11,9 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.audited import showing
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
-from clinic.permissions import ALL_ROLES, acting_user
+from clinic.permissions import ALL_ROLES, NURSING, acting_user
 from procedures import selectors, services
 from procedures.api.serializers import (
     DrugSerializer,
@@ -53,7 +54,8 @@ class DrugList(generics.ListAPIView):
 
 @extend_schema(tags=["patients"])
 class PatientHistoryList(APIView):
-    allowed_roles = ALL_ROLES
+    # History carries the relief that clears the next stage: a clinical fact, the nurses'.
+    allowed_roles = {"GET": ALL_ROLES, "POST": NURSING}
 
     @extend_schema(
         summary="Procedures done elsewhere or before this service",
@@ -62,7 +64,7 @@ class PatientHistoryList(APIView):
     def get(self, request: Request, pk: int) -> Response:
         patient = get_object_or_404(Patient, pk=pk)
         rows = patient.procedure_history.select_related("procedure_type")
-        return Response(HistorySerializer(rows, many=True).data)
+        return showing(request, [patient], HistorySerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Enter a procedure done elsewhere or earlier; every rule counts it",
@@ -76,12 +78,14 @@ class PatientHistoryList(APIView):
         entry = services.history_add(
             patient=patient, acting_user=acting_user(request), **serializer.validated_data
         )
-        return Response(HistorySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return showing(
+            request, [patient], HistorySerializer(entry).data, status=status.HTTP_201_CREATED
+        )
 
 
 @extend_schema(tags=["patients"])
 class PatientPsychEvaluationList(APIView):
-    allowed_roles = ALL_ROLES
+    allowed_roles = {"GET": ALL_ROLES, "POST": NURSING}
 
     @extend_schema(
         summary="Psychological evaluations on file",
@@ -89,7 +93,8 @@ class PatientPsychEvaluationList(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         patient = get_object_or_404(Patient, pk=pk)
-        return Response(PsychEvaluationSerializer(patient.psych_evaluations.all(), many=True).data)
+        rows = patient.psych_evaluations.all()
+        return showing(request, [patient], PsychEvaluationSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Record a psychological evaluation (needed before a stimulator trial)",
@@ -103,4 +108,9 @@ class PatientPsychEvaluationList(APIView):
         evaluation = services.psych_evaluation_add(
             patient=patient, acting_user=acting_user(request), **serializer.validated_data
         )
-        return Response(PsychEvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+        return showing(
+            request,
+            [patient],
+            PsychEvaluationSerializer(evaluation).data,
+            status=status.HTTP_201_CREATED,
+        )

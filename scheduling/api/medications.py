@@ -9,10 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.audited import showing
 from clinic.api.errors import ErrorSerializer
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
-from clinic.permissions import ALL_ROLES, acting_user
+from clinic.permissions import ALL_ROLES, NURSING, acting_user
 from procedures import selectors
 from procedures.api.serializers import MedicationInputSerializer, MedicationSerializer
 from procedures.models import PatientMedication
@@ -21,7 +22,8 @@ from scheduling import services
 
 @extend_schema(tags=["patients"])
 class PatientMedicationList(APIView):
-    allowed_roles = ALL_ROLES
+    # What a patient takes decides the holds before a case: a clinical fact, the nurses'.
+    allowed_roles = {"GET": ALL_ROLES, "POST": NURSING}
 
     @extend_schema(
         summary="The drugs a patient takes now",
@@ -30,7 +32,7 @@ class PatientMedicationList(APIView):
     def get(self, request: Request, pk: int) -> Response:
         patient = get_object_or_404(Patient, pk=pk)
         meds = selectors.current_medications(patient)
-        return Response(MedicationSerializer(meds, many=True).data)
+        return showing(request, [patient], MedicationSerializer(meds, many=True).data)
 
     @extend_schema(
         summary="Record a drug the patient takes",
@@ -52,12 +54,13 @@ class PatientMedicationList(APIView):
             drug=serializer.validated_data["drug"],
             acting_user=acting_user(request),
         )
-        return Response(MedicationSerializer(medication).data, status=status.HTTP_201_CREATED)
+        data = MedicationSerializer(medication).data
+        return showing(request, [patient], data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["patients"])
 class PatientMedicationDetail(APIView):
-    allowed_roles = ALL_ROLES
+    allowed_roles = NURSING
 
     @extend_schema(
         summary="The patient stopped taking a drug",

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.audited import showing
 from clinic.api.errors import ViolationSerializer
 from clinic.api.serializers import CodeRelatedField
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
@@ -80,13 +81,15 @@ class PatientEligibility(APIView):
         rules = PatientRules.load(patient)
         day = data.get("date") or timezone.localdate()
         decision = rules.decide(data["procedure_type"], data["region"], data["side"], day)
-        return Response(
+        return showing(
+            request,
+            [patient],
             {
                 "allowed": decision.allowed,
                 "eligible_from": decision.eligible_from,
                 "violations": [v.as_dict() for v in decision.violations],
                 "rule_set": rules.rule_set.code,
-            }
+            },
         )
 
 
@@ -102,4 +105,4 @@ class PatientPathways(APIView):
         patient = get_object_or_404(Patient, pk=pk)
         rules = PatientRules.load(patient)
         found = pathways(rules.facts, rules.rule_set, rules.today)
-        return Response(PathwaySerializer(found, many=True).data)
+        return showing(request, [patient], PathwaySerializer(found, many=True).data)

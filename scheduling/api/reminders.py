@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.audited import patients_in, showing
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.permissions import ALL_ROLES, MANAGERS
 from scheduling.api.views import appointment_or_404
@@ -46,9 +47,8 @@ class AppointmentReminders(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         appointment = appointment_or_404(pk)
-        return Response(
-            ReminderSerializer(appointment.reminders.order_by("due_at", "id"), many=True).data
-        )
+        rows = appointment.reminders.order_by("due_at", "id")
+        return showing(request, [appointment.patient_id], ReminderSerializer(rows, many=True).data)
 
 
 @extend_schema(tags=["reminders"])
@@ -68,4 +68,5 @@ class ReminderList(APIView):
             reminders = reminders.filter(status=params.validated_data["status"])
         if params.validated_data.get("kind"):
             reminders = reminders.filter(kind=params.validated_data["kind"])
-        return Response(ReminderSerializer(reminders[:500], many=True).data)
+        rows = ReminderSerializer(reminders[:500], many=True).data
+        return showing(request, patients_in(rows), rows)

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.audited import patients_in, showing
 from clinic.api.errors import ErrorSerializer, RefusalSerializer
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING, acting_user
@@ -56,9 +57,10 @@ def appointment_or_404(pk: int) -> Appointment:
     return get_object_or_404(selectors.appointments_with_context(), pk=pk)
 
 
-def _render(appointment: Appointment, code: int = status.HTTP_200_OK) -> Response:
+def _render(request: Request, appointment: Appointment, code: int = status.HTTP_200_OK) -> Response:
+    """The case as it is now; the answer shows its patient (read audit)."""
     fresh = selectors.appointments_with_context().get(pk=appointment.pk)
-    return Response(AppointmentSerializer(fresh).data, status=code)
+    return showing(request, [fresh.patient_id], AppointmentSerializer(fresh).data, status=code)
 
 
 @extend_schema(tags=["slots"])
@@ -95,7 +97,9 @@ class SlotSearch(APIView):
             provider=data.get("provider"),
             room=data.get("room"),
         )
-        return Response(SlotSerializer(find_slots(query), many=True).data)
+        # Free times for a named patient tell about that patient's calendar; without one,
+        # the search shows no patient (it reads other cases only to find busy times).
+        return showing(request, [query.patient], SlotSerializer(find_slots(query), many=True).data)
 
 
 @extend_schema(tags=["appointments"])
@@ -118,7 +122,8 @@ class AppointmentListCreate(APIView):
             patient_id=data.get("patient"),
             status=data.get("status"),
         )
-        return Response(AppointmentSerializer(appointments[:500], many=True).data)
+        rows = AppointmentSerializer(appointments[:500], many=True).data
+        return showing(request, patients_in(rows), rows)
 
     @extend_schema(
         summary="Book a case",
@@ -131,7 +136,7 @@ class AppointmentListCreate(APIView):
         appointment = services.appointment_book(
             acting_user=acting_user(request), **serializer.validated_data
         )
-        return _render(appointment, status.HTTP_201_CREATED)
+        return _render(request, appointment, status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["appointments"])
@@ -142,7 +147,7 @@ class AppointmentDetail(APIView):
         summary="An appointment", responses={200: AppointmentSerializer, **AUTH_ERRORS, **NOT_FOUND}
     )
     def get(self, request: Request, pk: int) -> Response:
-        return _render(appointment_or_404(pk))
+        return _render(request, appointment_or_404(pk))
 
 
 class AppointmentAction(APIView):
@@ -159,7 +164,7 @@ class AppointmentAction(APIView):
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
         changed = self.service(appointment=appointment, acting_user=acting_user(request), **data)
-        return _render(changed)
+        return _render(request, changed)
 
 
 def _action(summary: str, body: type[serializers.Serializer] | None, conflict: dict) -> Any:
@@ -247,7 +252,7 @@ class AppointmentFollowUps(APIView):
     def get(self, request: Request, pk: int) -> Response:
         appointment = appointment_or_404(pk)
         rows = appointment.follow_ups.select_related("recorded_by")
-        return Response(FollowUpSerializer(rows, many=True).data)
+        return showing(request, [appointment.patient_id], FollowUpSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Record relief on a later day: a percentage, or pain before and after on 0-10",
@@ -267,4 +272,9 @@ class AppointmentFollowUps(APIView):
         follow_up = services.appointment_record_follow_up(
             appointment=appointment, acting_user=acting_user(request), **serializer.validated_data
         )
-        return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
+        return showing(
+            request,
+            [appointment.patient_id],
+            FollowUpSerializer(follow_up).data,
+            status=status.HTTP_201_CREATED,
+        )

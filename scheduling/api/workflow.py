@@ -12,11 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.audited import patients_in, showing
 from clinic.api.errors import ErrorSerializer
 from clinic.api.serializers import CodeRelatedField
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient, Payer
-from clinic.permissions import ALL_ROLES, NURSING, acting_user
+from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING, acting_user
 from procedures.models import AuthorizationStatus, PriorAuthorization, ProcedureType
 from scheduling import selectors, services
 from scheduling.api.serializers import AppointmentSerializer, HoldSerializer
@@ -67,7 +68,9 @@ class AppointmentChecklist(APIView):
     def get(self, request: Request, pk: int) -> Response:
         appointment = appointment_or_404(pk)
         items = appointment.checklist_items.select_related("done_by")
-        return Response(ChecklistItemSerializer(items, many=True).data)
+        return showing(
+            request, [appointment.patient_id], ChecklistItemSerializer(items, many=True).data
+        )
 
 
 @extend_schema(tags=["checklists"])
@@ -102,7 +105,7 @@ class AppointmentChecklistItem(APIView):
             acting_user=acting_user(request),
             expected_version=serializer.validated_data.get("version"),
         )
-        return Response(ChecklistItemSerializer(ticked).data)
+        return showing(request, [appointment.patient_id], ChecklistItemSerializer(ticked).data)
 
 
 class AuthorizationSerializer(serializers.ModelSerializer):
@@ -144,7 +147,7 @@ class AuthorizationSerializer(serializers.ModelSerializer):
 
 @extend_schema(tags=["prior authorizations"])
 class PatientAuthorizations(APIView):
-    allowed_roles = ALL_ROLES
+    allowed_roles = {"GET": ALL_ROLES, "POST": SCHEDULING}
 
     @extend_schema(
         summary="A patient's prior authorizations",
@@ -153,7 +156,7 @@ class PatientAuthorizations(APIView):
     def get(self, request: Request, pk: int) -> Response:
         patient = get_object_or_404(Patient, pk=pk)
         rows = patient.authorizations.select_related("procedure_type", "payer")
-        return Response(AuthorizationSerializer(rows, many=True).data)
+        return showing(request, [patient], AuthorizationSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Record a request for authorization (or an answer already received)",
@@ -167,7 +170,9 @@ class PatientAuthorizations(APIView):
         saved = services.authorization_save(
             patient=patient, acting_user=acting_user(request), **serializer.validated_data
         )
-        return Response(AuthorizationSerializer(saved).data, status=status.HTTP_201_CREATED)
+        return showing(
+            request, [patient], AuthorizationSerializer(saved).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ExpiringQuerySerializer(serializers.Serializer):
@@ -200,12 +205,13 @@ class AuthorizationList(APIView):
         rows = selectors.authorizations_expiring_before_case(
             within_days=params.validated_data["expiring_within"]
         )
-        return Response(ExpiringAuthorizationSerializer(rows, many=True).data)
+        data = ExpiringAuthorizationSerializer(rows, many=True).data
+        return showing(request, patients_in(data), data)
 
 
 @extend_schema(tags=["prior authorizations"])
 class AuthorizationDetail(APIView):
-    allowed_roles = ALL_ROLES
+    allowed_roles = SCHEDULING
 
     @extend_schema(
         summary="Record the payer's answer (status, number, units, validity)",
@@ -222,7 +228,7 @@ class AuthorizationDetail(APIView):
             acting_user=acting_user(request),
             **serializer.validated_data,
         )
-        return Response(AuthorizationSerializer(saved).data)
+        return showing(request, [saved.patient_id], AuthorizationSerializer(saved).data)
 
 
 class WorklistCaseSerializer(AppointmentSerializer):
@@ -270,4 +276,8 @@ class Worklist(APIView):
         today = timezone.localdate()
         cases = selectors.worklist_cases(today, today + dt.timedelta(days=1))
         holds = selectors.holds_starting(today, today + dt.timedelta(days=2))
-        return Response(WorklistSerializer({"cases": cases, "holds_starting": holds}).data)
+        data = WorklistSerializer({"cases": cases, "holds_starting": holds}).data
+        # A starting hold names its case's patient (`patient_name`); its case may be after
+        # tomorrow, so not among `cases`.
+        patients = [*patients_in(data["cases"]), *(hold.appointment.patient_id for hold in holds)]
+        return showing(request, patients, data)
