@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from clinic.admin_audit import AuditedAdmin
+# Registers the locked sign-ins list (django-axes' attempts) for managers.
+from clinic import admin_lockouts  # noqa: F401
+from clinic.admin_audit import AuditedAdmin, ReadOnlyAdmin
+from clinic.admin_reads import ReadAuditedAdmin
 from clinic.models import AuditEvent, Patient, Payer, Provider, Room, Site
 
 
@@ -31,33 +34,18 @@ class ProviderAdmin(AuditedAdmin):
     search_fields = ["name", "npi"]
 
 
+# Patients are changed through the app, which writes the audit trail; each look is audited.
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
+    patient_attribute = "pk"
     list_display = ["mrn", "last_name", "first_name", "birth_date", "payer", "preferred_channel"]
     list_filter = ["payer", "preferred_channel", "diabetic"]
     search_fields = ["mrn", "last_name", "first_name"]
-    # Patients are changed through the app, which writes the audit trail.
-    readonly_fields = [f.name for f in Patient._meta.fields]
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "action", "reason"]
-    readonly_fields = ["at", "actor", "action", "object_type", "object_id", "changes", "reason"]
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
+class AuditEventAdmin(ReadOnlyAdmin):
+    # The username copied into the event: it names the actor after their account is gone.
+    list_display = ["at", "kind", "actor_username", "action", "object_type", "object_id", "ip"]
+    list_filter = ["kind", "action", "object_type"]
+    search_fields = ["object_id", "action", "reason", "actor_username"]

@@ -4,7 +4,8 @@ Managers edit the catalog and the rules in the admin, next to the services, so t
 keeps the services' promise: the audit row is written in the transaction of the change.
 Django wraps each change and delete view in one; the bulk "delete selected" action is
 wrapped here. Use `AuditedAdmin` instead of `admin.ModelAdmin`; the rows of its inlines
-are audited through it, so inlines need nothing of their own.
+are audited through it, so inlines need nothing of their own. Rows only the services write
+use `ReadOnlyAdmin`.
 
 Values are recorded as an auditor reads them: a related row by its code where it has one
 (its id otherwise), a many-to-many field as the sorted list of those, so a changed rule
@@ -104,6 +105,20 @@ def record_deletion(actor: Actor, instance: models.Model) -> None:
         removed = {name: [value, None] for name, value in stored_values(row).items()}
         reason = "" if row == instance else cascade
         audit.record(actor=actor, action=DELETE, instance=row, changes=removed, reason=reason)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows written only through the services (which audit them): listed and shown, never
+    added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

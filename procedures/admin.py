@@ -1,7 +1,8 @@
 """The catalog and the rule sets, as managers edit them; every edit is audited.
 
 Patients' history and psychological evaluations are entered through the API, which
-audits them, so the admin only lists them.
+audits them, so the admin only lists them; each look at a patient's rows is audited too
+(`ReadAuditedAdmin`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clinic.admin_audit import AuditedAdmin
+from clinic.admin_audit import AuditedAdmin, ReadOnlyAdmin
+from clinic.admin_reads import ReadAuditedAdmin
 from procedures.models import (
     ChecklistItemTemplate,
     Drug,
@@ -32,20 +34,6 @@ from procedures.models import (
     ScsPathwayRule,
 )
 from procedures.models.rules import PayerRuleSet
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Rows written through the API (which audits them): listed and shown, never edited here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # --- Catalog ------------------------------------------------------------------------------------
 
@@ -78,7 +66,7 @@ class DrugAdmin(AuditedAdmin):
 
 
 @admin.register(PatientMedication)
-class PatientMedicationAdmin(ReadOnlyAdmin):
+class PatientMedicationAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     # Ending a medication keeps the row for the record; the API does that, and audits it.
     list_display = ["patient", "drug", "added_at", "ended_at"]
     list_filter = ["drug"]
@@ -160,7 +148,7 @@ class RuleSetAdmin(AuditedAdmin):
 
 
 @admin.register(ProcedureHistory)
-class ProcedureHistoryAdmin(ReadOnlyAdmin):
+class ProcedureHistoryAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     list_display = [
         "patient",
         "procedure_type",
@@ -178,7 +166,7 @@ class ProcedureHistoryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PsychEvaluation)
-class PsychEvaluationAdmin(ReadOnlyAdmin):
+class PsychEvaluationAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     list_display = ["patient", "performed_on", "cleared", "entered_by", "entered_at"]
     list_filter = ["cleared"]
     search_fields = ["patient__mrn", "patient__last_name"]
@@ -212,7 +200,7 @@ class PayerPriorAuthorizationAdmin(AuditedAdmin):
 
 
 @admin.register(PriorAuthorization)
-class PriorAuthorizationAdmin(ReadOnlyAdmin):
+class PriorAuthorizationAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     # Changed through the API, which also re-checks the checklists of the booked cases.
     list_display = ["patient", "procedure_type", "payer", "status", "number", "valid_to"]
     list_filter = ["status", "payer", "procedure_type"]

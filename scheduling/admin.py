@@ -1,6 +1,15 @@
-from django.contrib import admin
+"""Hours, closures and the clinic's days, as managers edit them (audited); cases, reminders
+and sent messages, as the services write them (listed and shown, each look audited)."""
 
-from clinic.admin_audit import AuditedAdmin
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.contrib import admin
+from django.db import models
+
+from clinic.admin_audit import AuditedAdmin, ReadOnlyAdmin
+from clinic.admin_reads import ReadAuditedAdmin
 from scheduling.models import (
     Appointment,
     ClinicDay,
@@ -42,21 +51,8 @@ class RoomClosureAdmin(AuditedAdmin):
     list_filter = ["room"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows changed only through the services (which audit them): viewable, not editable."""
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     list_display = [
         "start",
         "patient",
@@ -73,7 +69,7 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdmin):
+class ReminderAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     list_display = ["due_at", "kind", "patient", "channel", "status", "attempts", "last_error"]
     list_filter = ["status", "kind", "channel"]
     date_hierarchy = "due_at"
@@ -81,5 +77,12 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SentSms)
-class SentSmsAdmin(ReadOnlyAdmin):
+class SentSmsAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     list_display = ["sent_at", "to", "body"]
+
+    def patients_of(self, rows: Sequence[models.Model]) -> Iterable[int | None]:
+        # A message keeps its reminder's idempotency key, not the patient: one query a page.
+        keys = [row.idempotency_key for row in rows if isinstance(row, SentSms)]
+        return Reminder.objects.filter(idempotency_key__in=keys).values_list(
+            "patient_id", flat=True
+        )

@@ -20,7 +20,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 from clinic.models import AuditEvent, Patient
 from clinic.roles import roles_of
@@ -139,7 +139,9 @@ def test_the_printed_logins_sign_in_with_their_roles(demo):
     assert "Demo logins" in demo.output
     for role, username, password in STAFF:
         assert f"{username} / {password}" in demo.output
-        user = authenticate(username=username, password=password)
+        # As the sign-in page asks: the lockout's backend needs the request.
+        request = RequestFactory().post("/login/")
+        user = authenticate(request, username=username, password=password)
         assert user is not None and roles_of(user) == {role}
 
 

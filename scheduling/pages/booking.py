@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.errors import DomainError
 from clinic.models import Patient
 from clinic.permissions import SCHEDULING
+from clinic.read_audit import shown
 from clinic.selectors import providers_active
 from procedures.rules import Decision, Refusal
 from scheduling import services
@@ -229,6 +230,7 @@ def render_search(
     refusal: DomainError | None = None,
     notice: str = "",
 ) -> HttpResponse:
+    shown(request, [patient])
     context = {
         "patient": patient,
         "form": form,
@@ -352,6 +354,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         providers=[case.provider],
         rooms=[case.room],
     )
+    shown(request, [patient])
     return render_page(
         request,
         "scheduling/booking/confirm.html",

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from clinic.models import Patient
+from clinic.read_audit import shown
 from clinic.selectors import patient_search
 from scheduling.pages.booking_forms import parse_moment
 from scheduling.pages.common import render_page
@@ -50,6 +51,9 @@ def pick_patient(request: HttpRequest, *, url_name: str, heading: str) -> HttpRe
     found: list[Patient] = list(patient_search(query)[: PATIENTS_SHOWN + 1]) if query else []
     target = reverse(url_name)
     picked = parse_moment(carried.get("start", ""))
+    # The search's answer names the patients listed, and only those (one more is read to
+    # know whether there are more).
+    shown(request, found[:PATIENTS_SHOWN])
     return render_page(
         request,
         "scheduling/booking/pick_patient.html",

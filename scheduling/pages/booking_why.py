@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from clinic.permissions import SCHEDULING
+from clinic.read_audit import shown
 from clinic.selectors import providers_active
 from scheduling.explain import explain
 from scheduling.pages.booking_forms import WhyForm, with_start_as_date_and_time
@@ -70,4 +71,5 @@ def book_why(request: HttpRequest) -> HttpResponse:
             context["search_url"] = f"{reverse('book')}?{case.query(**{'from': found.day})}"
     else:
         context["search_url"] = f"{reverse('book')}?{urlencode({'patient': patient.pk})}"
+    shown(request, [patient])
     return render_page(request, "scheduling/booking/why.html", context)

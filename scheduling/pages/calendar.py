@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clinic import read_audit
 from clinic.permissions import ALL_ROLES, SCHEDULING
 from clinic.roles import roles_of
 from scheduling.calendar_grid import By, Grid, build_grid
@@ -129,6 +130,16 @@ def calendar(request: HttpRequest) -> HttpResponse:
     for row in grid.resources:
         for lane in row.lanes:
             lane.link = shown.url(day=lane.day, view=DAY)
+    # Each block names its patient: the grid's cases are this response's patients.
+    read_audit.shown(
+        request,
+        [
+            block.appointment.patient_id
+            for row in grid.resources
+            for lane in row.lanes
+            for block in lane.cases
+        ],
+    )
     return render_page(
         request,
         "scheduling/calendar/calendar.html",

@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 
 from clinic.errors import DomainError
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
+from clinic.read_audit import shown
 from scheduling import selectors, services, workflow
 from scheduling.errors import ChecklistIncomplete, InvalidTransition
 from scheduling.models import Appointment, CancelCause, Status
@@ -91,6 +92,7 @@ def case_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             cause = CancelCause(form.cleaned_data["cause"]).label
             messages.success(request, f"Case cancelled ({cause}). Its reminders are cancelled.")
             return _back(case.pk)
+    shown(request, [case.patient_id])
     return render_page(
         request,
         "scheduling/appointments/cancel.html",

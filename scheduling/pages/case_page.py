@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
+from clinic.read_audit import shown
 from clinic.roles import roles_of
 from scheduling.availability import local_date
 from scheduling.case_history import case_history
@@ -111,6 +112,8 @@ def case_context(
     follow_up_form: FollowUpForm | None = None,
     feedback: ItemFeedback | None = None,
 ) -> dict[str, Any]:
+    # The whole page and each row swapped by htmx show the case, and so its patient.
+    shown(request, [case.patient_id])
     items = list(case.checklist_items.all())
     reminders = list(case.reminders.all())
     follow_ups = list(case.follow_ups.all())

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from clinic.errors import DomainError
 from clinic.permissions import SCHEDULING
+from clinic.read_audit import shown
 from scheduling import selectors, services
 from scheduling.availability import at_local, local_date
 from scheduling.case_history import place
@@ -119,6 +120,7 @@ def case_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     params = request.GET or {"from": timezone.localdate().isoformat()}
     search_form = SlotSearchForm(params, procedure_type=case.procedure_type)
     search, search_refusal = _search(case, search_form)
+    shown(request, [case.patient_id])
     return render_page(
         request,
         "scheduling/appointments/reschedule.html",

@@ -89,8 +89,9 @@ def render_page(
 def forbidden(request: HttpRequest, allowed: Iterable[str]) -> HttpResponse:
     """A clear 403 page: who you are signed in as, and which roles this page is for."""
     names = [Role(role).label.lower() + "s" for role in Role.values if role in set(allowed)]
-    # "schedulers, nurses and managers"
+    # "schedulers, nurses and managers"; a page that names no roles is open to nobody.
     who = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+    who = who or "no clinic role yet"
     return render_page(
         request,
         "scheduling/account/forbidden.html",
@@ -100,7 +101,12 @@ def forbidden(request: HttpRequest, allowed: Iterable[str]) -> HttpResponse:
 
 
 def role_required(allowed: Iterable[str]) -> Callable[[View], View]:
-    """Pages for some roles only: anonymous visitors are sent to sign in, others get a 403."""
+    """Pages for some roles only: anonymous visitors are sent to sign in, others get a 403.
+
+    Denied unless named, as the API's permissions: the roles are a required argument with no
+    default, and a page that names none (`role_required(())`) refuses everyone, managers
+    too, until someone decides who it is for.
+    """
     allowed_roles = frozenset(allowed)
 
     def decorate(view: View) -> View:

@@ -18,12 +18,14 @@ from django.views.decorators.http import require_GET
 
 from clinic.models import Payer, Provider, Room
 from clinic.permissions import MANAGERS
+from clinic.read_audit import shown
 from procedures.models import ProcedureType
 from scheduling.dashboard.charts import Chart, Series, bar_chart, column_chart
 from scheduling.dashboard.filters import Filters
 from scheduling.dashboard.registry import EXPORTS, Dashboard, dashboard
 from scheduling.dashboard.tables import Column, Table
 from scheduling.pages.common import render_page, role_required
+from scheduling.pages.dashboard_reads import patients_in_export, patients_on_page
 from scheduling.pages.fields import ClinicDateField
 
 TEMPLATE = "scheduling/dashboard/dashboard.html"
@@ -219,6 +221,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     if filters is None:
         return render_page(request, TEMPLATE, {"form": form, **_defaults()}, status=400)
     board = dashboard(filters)
+    shown(request, patients_on_page(list(vars(board).values())))
     return render_page(
         request,
         TEMPLATE,
@@ -262,6 +265,7 @@ def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     table = measure(filters)
+    shown(request, patients_in_export(table))
     response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{slug}-{filters.first:%Y%m%d}-{filters.last:%Y%m%d}.csv"'

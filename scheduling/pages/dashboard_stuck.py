@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from clinic.permissions import MANAGERS
+from clinic.read_audit import shown
 from scheduling.dashboard.stuck import stuck_lists
 from scheduling.dashboard.tables import LIST_ROWS_SHOWN, Table
 from scheduling.pages.common import render_page, role_required
+from scheduling.pages.dashboard_reads import patients_on_page
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ def dashboard_stuck(request: HttpRequest) -> HttpResponse:
         StuckList(table, reverse("dashboard-export", args=[table.slug]))
         for table in stuck_lists(timezone.localdate(), limit=LIST_ROWS_SHOWN)
     ]
+    shown(request, patients_on_page([item.table for item in lists]))
     return render_page(
         request,
         "scheduling/dashboard/stuck.html",

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 
 from clinic.permissions import SCHEDULING
+from clinic.read_audit import shown
 from scheduling import selectors
 from scheduling.models import Appointment
 from scheduling.pages.common import render_page, role_required
@@ -28,6 +29,8 @@ def desk(request: HttpRequest) -> HttpResponse:
     tomorrow = today + dt.timedelta(days=1)
     by_day = selectors.cases_by_day(today, tomorrow)
     attention = selectors.cases_needing_attention(today=today)
+    shown(request, [case.patient_id for case in by_day[today] + by_day[tomorrow]])
+    shown(request, [item.case.patient_id for item in attention])
     return render_page(
         request,
         "scheduling/desk/desk.html",

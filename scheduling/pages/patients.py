@@ -18,9 +18,12 @@ from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from clinic import services
 from clinic.models import Patient, Payer
-from clinic.permissions import ALL_ROLES
+from clinic.permissions import ALL_ROLES, MANAGERS, SCHEDULING
+from clinic.read_audit import shown
+from clinic.roles import roles_of
 from clinic.validators import validate_birth_date
 from scheduling.pages.common import render_page, role_required
+from scheduling.pages.patient_reads import who_looked
 from scheduling.patient_summary import (
     attach_next_cases,
     patient_record,
@@ -32,8 +35,9 @@ PAGE_SIZE = 25
 # The clinic writes dates month first; ISO dates are accepted too.
 DATE_FORMATS = ["%m/%d/%Y", "%Y-%m-%d"]
 
-# Who may register a patient: as the API (POST /api/patients/ is open to every clinic role).
-REGISTERING = ALL_ROLES
+# Who may register a patient: as the API (POST /api/patients/), schedulers and managers, with
+# the clinical flags the referral gives.
+REGISTERING = SCHEDULING
 
 
 @role_required(ALL_ROLES)
@@ -50,6 +54,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         recent = list(recent_rows()[:PAGE_SIZE])
         attach_next_cases(recent)
         context["patients"] = recent
+    # The rows on this page only: a search's other pages are read when they are shown.
+    shown(request, context["patients"])
     return render_page(request, "scheduling/patients/list.html", context)
 
 
@@ -146,9 +152,11 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 @role_required(ALL_ROLES)
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(Patient.objects.select_related("payer"), pk=pk)
-    return render_page(
-        request, "scheduling/patients/detail.html", {"record": patient_record(patient)}
-    )
+    shown(request, [patient])
+    context: dict[str, Any] = {"record": patient_record(patient)}
+    if roles_of(request.user) & MANAGERS:
+        context["who_looked"] = who_looked(patient.pk)
+    return render_page(request, "scheduling/patients/detail.html", context)
 
 
 urlpatterns = [

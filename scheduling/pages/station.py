@@ -23,6 +23,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from clinic.permissions import NURSING
+from clinic.read_audit import shown
 from scheduling.pages.common import render_page, role_required
 from scheduling.pages.fields import ClinicDateField
 from scheduling.worklist import Worklist, worklist
@@ -116,8 +117,11 @@ def _read(request: HttpRequest, *, whole_day: bool = False) -> tuple[StationQuer
     )
     # A room or provider id that names none is dropped, as a wrong date is: the page, its
     # links and its refresh all show what is really applied.
-    shown = replace(asked, room_id=found.filters.room_id, provider_id=found.filters.provider_id)
-    return query, shown, found
+    applied = replace(asked, room_id=found.filters.room_id, provider_id=found.filters.provider_id)
+    # The page, its sheet and each refresh show these rows: each is a read of their patients.
+    shown(request, [row.case.patient_id for row in found.cases])
+    shown(request, [case.patient_id for case in found.not_coming])
+    return query, applied, found
 
 
 @role_required(NURSING)
