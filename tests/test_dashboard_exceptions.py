@@ -126,6 +126,7 @@ def test_overrides_say_who_which_items_by_label_and_why_newest_first(
             "case": "Medial branch block (diagnostic) at 09:00",
             "case_url": f"/appointments/{ola.pk}/",
             "patient": "Ola Berg",
+            "patient_id": ola.patient_id,
             "patient_url": f"/patients/{ola.patient_id}/",
             "who": "nurse-2",
             "items": "Identity, procedure, region and side confirmed; Consent signed; "
@@ -137,6 +138,7 @@ def test_overrides_say_who_which_items_by_label_and_why_newest_first(
             "case": "Medial branch block (diagnostic) at 09:00",
             "case_url": f"/appointments/{ines.pk}/",
             "patient": "Ines Duarte",
+            "patient_id": ines.patient_id,
             "patient_url": f"/patients/{ines.patient_id}/",
             "who": "Kay Moss",
             "items": "No fever, infection or antibiotics; "

@@ -150,6 +150,7 @@ def reminder_failures(filters: Filters, limit: int | None = None) -> Table:
     rows = [
         {
             "patient": f"{r['patient__first_name']} {r['patient__last_name']}",
+            "patient_id": r["patient_id"],
             "patient_url": reverse("patient", args=[r["patient_id"]]),
             "mrn": r["patient__mrn"],
             "kind": KIND_LABELS.get(r["kind"], r["kind"]),

@@ -92,6 +92,7 @@ def checklist_overrides(filters: Filters, limit: int | None = None) -> Table:
                 "case": f"{case.procedure_type.name} at {case.start.astimezone(zone):%H:%M}",
                 "case_url": _case_url(case.pk),
                 "patient": case.patient.full_name,
+                "patient_id": case.patient_id,
                 "patient_url": _patient_url(case.patient_id),
                 "who": (actor.get_full_name() or actor.get_username()) if actor else None,
                 "items": "; ".join(labels.get((case.pk, code), code) for code in codes),
@@ -198,6 +199,7 @@ def authorizations_expiring(filters: Filters, limit: int | None = None) -> Table
                 "patient": (
                     f"{authorization['patient__first_name']} {authorization['patient__last_name']}"
                 ),
+                "patient_id": authorization["patient_id"],
                 "patient_url": _patient_url(authorization["patient_id"]),
                 "procedure": authorization["procedure_type__name"],
                 "payer": authorization["payer__name"],
@@ -288,6 +290,7 @@ def authorization_pipeline(filters: Filters, limit: int | None = None) -> Table:
         {
             "start": case.start.astimezone(zone),
             "patient": case.patient.full_name,
+            "patient_id": case.patient_id,
             "patient_url": _patient_url(case.patient_id),
             "procedure": case.procedure_type.name,
             "payer": case.patient.payer.name if case.patient.payer else None,

@@ -66,6 +66,7 @@ def _row(case: Appointment, today: dt.date, **extra: Any) -> dict[str, Any]:
     day = local_date(case.start)
     return {
         "patient": case.patient.full_name,
+        "patient_id": case.patient_id,
         "patient_url": reverse("patient", args=[case.patient_id]),
         "mrn": case.patient.mrn,
         "place": _place(case),
