@@ -19,7 +19,12 @@ from clinic.net import client_ip
 
 
 def _record(
-    action: str, request: HttpRequest | None, *, user: Any = None, username: str = ""
+    action: str,
+    request: HttpRequest | None,
+    *,
+    user: Any = None,
+    username: str = "",
+    reason: str = "",
 ) -> None:
     http = getattr(request, "_request", request)
     AuditEvent.objects.create(
@@ -31,6 +36,7 @@ def _record(
         object_id=str(getattr(user, "pk", "") or ""),
         ip=client_ip(http) if http is not None else None,
         changes={"door": _door(http)} if http is not None else {},
+        reason=reason,
     )
 
 
@@ -50,7 +56,9 @@ def signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 @receiver(user_logged_out, dispatch_uid="clinic.audit.signed_out")
 def signed_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        _record("auth.sign_out", request, user=user)
+        # "idle" or "max_age" when clinic.sessions ended the session, not the person.
+        reason = getattr(request, "session_end_reason", "") if request is not None else ""
+        _record("auth.sign_out", request, user=user, reason=reason)
 
 
 @receiver(user_login_failed, dispatch_uid="clinic.audit.sign_in_failed")

@@ -43,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -177,6 +177,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# A try while locked is refused unread, so it is no new guess: the lock is not extended (a
+# person retrying their right password would otherwise never get back in).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "clinic.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
 # Axes warns that a lock on the username alone leaves address-based limits to something else:
@@ -194,6 +197,10 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 # --- API tokens (django-rest-knox) ---------------------------------------------------------------
 
 KNOX_TOKEN_MODEL = "clinic.ApiToken"
+# knox's own migrations create its stock token table even when the model is swapped for ours;
+# that table's key to auth_user would block emptying the users table. Without migrations, a
+# swapped model gets no table at all.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     # A token lives API_TOKEN_HOURS after its last use (renewed at most once a minute).
     "TOKEN_TTL": timedelta(hours=float(os.environ.get("API_TOKEN_HOURS", "10"))),
@@ -225,8 +232,20 @@ OTP_TOTP_ISSUER = os.environ.get("CLINIC_NAME", "Riverside Pain Clinic")
 # Generous on purpose: an integration script booking 300 cases in a minute, each with a slot
 # search and an eligibility check, is normal use. Same error shape as a lockout: 429
 # `too_many_attempts` with `retry_after`.
-API_RATE_PER_USER = os.environ.get("API_RATE_PER_USER", "1800/minute")
+API_RATE_PER_USER = os.environ.get("API_RATE_PER_USER", "3000/minute")
 API_RATE_ANONYMOUS = os.environ.get("API_RATE_ANONYMOUS", "120/minute")
+
+# The rate counts (and the dashboard's kept slot searches) live in this cache: each process's
+# own memory by default, which is right for one web process; with several, set CACHE_URL to a
+# shared Redis (redis://host:6379/1) so a client's count is one count.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
@@ -276,7 +295,8 @@ STORAGES = {
 # --- Email --------------------------------------------------------------------------------------
 
 # The default writes one file per message, named by its idempotency key, so a person can read
-# what was sent; production sets django.core.mail.backends.smtp.EmailBackend.
+# what was sent; production sets django.core.mail.backends.smtp.EmailBackend. With DEBUG off
+# the file, console and memory backends are refused unless ALLOW_DEV_CHANNELS=true.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "scheduling.reminders.mail.KeyedFileBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "sent-email"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reminders@clinic.example")
@@ -285,7 +305,9 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# One of the two with DEBUG off (config/production.py): STARTTLS (port 587) or implicit TLS (465).
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 20
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -325,10 +347,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "clinic.api.throttling.PerUserRate",
+        "clinic.api.throttling.PerAddressRate",
     ],
-    "DEFAULT_THROTTLE_RATES": {"user": API_RATE_PER_USER, "anon": API_RATE_ANONYMOUS},
     "DEFAULT_PAGINATION_CLASS": None,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -364,6 +385,17 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes the browser refuse these cookies unless they are Secure, set
+    # for the whole site (Path=/) and for this host only (no Domain): a neighbouring
+    # subdomain cannot plant or overwrite them. Both are HttpOnly (no script of ours reads
+    # the CSRF cookie: forms, htmx and the API docs page take the token from the page) and
+    # SameSite=Lax.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_HTTPONLY = True
+    CSRF_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    CSRF_COOKIE_SAMESITE = "Lax"
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -374,18 +406,29 @@ if not DEBUG:
 # --- Logging ------------------------------------------------------------------------------------
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# Every record goes through the one console handler, whose filter cuts query strings (a
+# search's `?q=Smith` is a patient's name) from messages, Django's `request` and tracebacks.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_query_strings": {"()": "config.logging.NoQueryStrings"}},
     "formatters": {
         "json": {"()": "config.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain" if DEBUG else "json"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if DEBUG else "json",
+            "filters": ["no_query_strings"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (its console, runserver's request lines, mail to ADMINS with
+        # the request's data) are replaced: its records go to the console above, filtered.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "INFO"},
         # Sign-ins and lockouts are in the audit trail; axes would log each one again.
         "axes": {"level": "WARNING"},
@@ -420,3 +463,20 @@ SMS_DEV_DELAY_SECONDS = float(os.environ.get("SMS_DEV_DELAY_SECONDS", "0"))
 REMINDER_HOLD_STOP_TIME = os.environ.get("REMINDER_HOLD_STOP_TIME", "09:00")
 # An hour hold (heparins) is announced this many hours before its last dose.
 REMINDER_HOUR_HOLD_NOTICE_HOURS = int(os.environ.get("REMINDER_HOUR_HOLD_NOTICE_HOURS", "12"))
+
+# --- Production refusals ------------------------------------------------------------------------
+
+# With DEBUG off, the development email backends and SMS store, and SMTP without TLS, stop
+# every process at start (config/production.py says what to set). ALLOW_DEV_CHANNELS=true
+# keeps the development channels on purpose, for a demonstration or test server.
+from config.production import refuse_unsafe_production  # noqa: E402 (kept in its section)
+
+ALLOW_DEV_CHANNELS = env_bool("ALLOW_DEV_CHANNELS", False)
+refuse_unsafe_production(
+    debug=DEBUG,
+    email_backend=EMAIL_BACKEND,
+    email_use_tls=EMAIL_USE_TLS,
+    email_use_ssl=EMAIL_USE_SSL,
+    sms_backend=SMS_BACKEND,
+    allow_dev_channels=ALLOW_DEV_CHANNELS,
+)

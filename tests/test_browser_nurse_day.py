@@ -79,8 +79,12 @@ def trail(case: Appointment) -> list[tuple[str, str | None]]:
 
 @pytest.mark.clock_at(BOOKED, tick=True)
 def test_a_nurse_works_a_warfarin_patients_checklist_checks_in_completes_and_follows_up(
-    live_server, page, clock, make_staff
+    live_server, page, clock, make_staff, settings
 ):
+    # Monday afternoon to Tuesday morning with one sign-in: sessions here last a day, idle or
+    # not (clinic.sessions' limits are covered by tests/test_sessions.py).
+    settings.SESSION_IDLE_MINUTES, settings.SESSION_MAX_HOURS = 24 * 60, 24
+    settings.SESSION_COOKIE_AGE = 24 * 3600
     base = live_server.url
     nina = make_staff("nurse", NINA)
     clinic = make_small_clinic()

@@ -278,8 +278,12 @@ def checks_in_completes_and_records_relief(
 # The server's clock runs from Monday morning; the story moves it on by days.
 @pytest.mark.clock_at(REGISTRATION, tick=True)
 def test_a_scheduler_and_a_nurse_take_a_new_patient_from_a_refused_rfa_to_a_booked_one(
-    live_server, page, nurse_page, clock, make_staff
+    live_server, page, nurse_page, clock, make_staff, settings
 ):
+    # Weeks of the story pass with one sign-in each: sessions here outlast the idle and
+    # day limits (clinic.sessions), which tests/test_sessions.py covers.
+    settings.SESSION_IDLE_MINUTES, settings.SESSION_MAX_HOURS = 60 * 24 * 60, 60 * 24
+    settings.SESSION_COOKIE_AGE = 60 * 24 * 3600
     base = live_server.url
     make_staff("scheduler", SCHEDULER)
     nurse = make_staff("nurse", NURSE)

@@ -597,6 +597,9 @@ def test_the_desk_marks_a_no_show_once_the_start_has_passed(clinic, pages_as, cl
         early
     )
     clock.move_to(local(2026, 11, 17, 9, 20))
+    # The next morning: yesterday's session has ended (idle and day limits); she signs in again.
+    client.logout()
+    client.force_login(client.user)
     response = client.post(url(case, "no-show"), follow=True)
 
     assert "Marked as a no-show." in page_text(response)

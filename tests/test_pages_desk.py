@@ -168,6 +168,8 @@ def test_the_desk_follows_the_clinics_clock_not_utc_and_leaves_out_other_days(
 
     # 20:00 in New York is already the 19th in UTC: still the 18th on the clinic's clock.
     clock.move_to(local(2026, 11, 18, 20, 0))
+    # Signed in at this hour: the clock moved further than a session lasts idle.
+    scheduler.force_login(scheduler.user)
     html = scheduler.get("/desk/").content.decode()
 
     today_names = [row[1].split(" MRN")[0] for row in rows_of(section(html, "day-2026-11-18"))]
