@@ -13,16 +13,15 @@ pass untouched: their tokens expire by themselves (REST_KNOX TOKEN_TTL).
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
-
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
 from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
