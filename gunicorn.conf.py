@@ -10,11 +10,31 @@ the application's logs.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from typing import Any
 
 from gunicorn.glogging import Logger
 
 from config.logging import NoQueryStrings
+
+# This process answers web requests: settings give its database connections a lock timeout
+# and a statement timeout (DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS). Set before the
+# workers import the settings.
+os.environ.setdefault("CLINIC_PROCESS", "web")
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# The usual (2 x CPUs) + 1 sync workers: requests wait on the database, not the CPU.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# A worker silent this long is killed and replaced: well above the statement timeout (20 s),
+# so a slow request is answered "try again" by the database before gunicorn gives up on it.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Workers are replaced after about a thousand requests (the jitter keeps them from all
+# restarting at once), so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = 100
 
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(L)s'
 

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "clinic.sessions.IdleTimeoutMiddleware",
     # One `read` audit event per response that showed patients, and no-store on it.
     "clinic.read_audit.ReadAuditMiddleware",
+    # A page that says "try again" when the database is busy or slow (clinic.db_errors).
+    "scheduling.pages.busy.BusyDatabaseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,6 +130,11 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Database -----------------------------------------------------------------------------------
 
+# Set by gunicorn.conf.py (and Procfile.dev's web process): this process answers web requests.
+WEB_PROCESS = os.environ.get("CLINIC_PROCESS", "") == "web"
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "3000"))
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "20000"))
+
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'clinic.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 # Lets two test runs on one machine (say, two checkouts) use separate test databases.
@@ -148,7 +155,16 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{TEST_DB_SUFFIX}"}
     # PostgreSQL's JIT compiles a big aggregate's plan at every run: 0.1-0.6 s added to each
     # of the dashboard's year-long queries for nothing, as this service's queries are short.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    pg_options = "-c jit=off"
+    if WEB_PROCESS:
+        # A web request waits at most this long for a row another request holds (a patient's,
+        # while a booking counts their history) and for one statement: then "busy, try again"
+        # (clinic.db_errors), not a page that hangs. Workers and migrations run unbounded:
+        # Celery has its own time limits, and a migration may rightly take minutes.
+        pg_options += (
+            f" -c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = pg_options
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, i18n, time ------------------------------------------------------------------------
@@ -331,6 +347,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task that hangs (a mail server that never answers, say) is interrupted after the soft
+# limit and killed after the hard one; both stay under REMINDER_CLAIM_SECONDS, so a killed
+# send's reminders are claimed again only once its lease has run out.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "60"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "90"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -439,6 +460,8 @@ LOGGING = {
 
 # Slot search offers starts on this grid (minutes), on the clinic's clock.
 SLOT_GRID_MINUTES = 15
+# Cases are booked at most this many months ahead (scheduling.horizon); slot search stops there.
+BOOKING_HORIZON_MONTHS = int(os.environ.get("BOOKING_HORIZON_MONTHS", "18"))
 
 # --- Reminders ----------------------------------------------------------------------------------
 

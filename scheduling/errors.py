@@ -23,6 +23,12 @@ class StartInPast(Unprocessable):
     code = "start_in_past"
 
 
+class BeyondHorizon(Unprocessable):
+    """A start further ahead than the booking horizon (scheduling.horizon)."""
+
+    code = "beyond_horizon"
+
+
 class ChecklistIncomplete(Conflict):
     code = "checklist_incomplete"
 

@@ -33,9 +33,11 @@ from scheduling.availability import (
     room_suits,
 )
 from scheduling.eligibility import PatientRules
+from scheduling.horizon import beyond_horizon_sentence
 from scheduling.models import Appointment, RoomClosure
 
 PAST = "start_in_past"
+BEYOND_HORIZON = "beyond_horizon"
 CLINIC_CLOSED = "clinic_closed"
 OUTSIDE_CLINIC_HOURS = "outside_clinic_hours"
 PATIENT_BUSY = "patient_busy"
@@ -298,6 +300,8 @@ def explain(
     common: list[Reason] = []
     if start < timezone.now():
         common.append(Reason(PAST, f"{_day(day)} {_hm(start)} has already passed."))
+    if too_far := beyond_horizon_sentence(start):
+        common.append(Reason(BEYOND_HORIZON, too_far))
     if asker.closed:
         common.append(
             Reason(CLINIC_CLOSED, f"The clinic is closed on {_day(day)} ({asker.closed}).")

@@ -30,6 +30,7 @@ from scheduling.availability import (
 )
 from scheduling.eligibility import PatientRules
 from scheduling.errors import RoomUnsuitable
+from scheduling.horizon import horizon_end
 
 DateFilter = Callable[[dt.date], bool]
 
@@ -118,6 +119,10 @@ def find_slots(
     window_end = (begin.astimezone(clinic_zone()) + dt.timedelta(days=query.days)).astimezone(
         dt.UTC
     )
+    # Never past the booking horizon: booking would refuse what lies beyond it.
+    window_end = min(window_end, horizon_end())
+    if window_end <= begin:
+        return []
 
     first, last = local_date(begin), local_date(window_end)
     calendar = Calendar.load(

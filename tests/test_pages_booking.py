@@ -513,6 +513,12 @@ def test_a_rule_refusal_at_booking_shows_every_violation_its_date_and_a_search_f
             "The clinic is closed on Sat 07 Nov 2026 (The clinic does not open on this weekday).",
         ),
         (local(2026, 11, 4, 9, 0), {"room": "exam"}, "Exam 1 cannot host Medial branch block"),
+        (
+            local(2028, 5, 3, 9, 0),
+            {},
+            "Cases are booked at most 18 months ahead: the last day that can be booked now is "
+            "Tue 02 May 2028. Choose an earlier start.",
+        ),
     ],
 )
 def test_other_refusals_at_booking_are_shown_in_the_form_and_write_nothing(

@@ -17,6 +17,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from clinic.db_errors import busy_database
 from clinic.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    if (busy := busy_database(exc)) is not None:
+        answer = Response(
+            {"code": busy.code, "detail": busy.detail, "retry_after": busy.retry_after},
+            status=busy.status,
+        )
+        answer["Retry-After"] = str(busy.retry_after)
+        return answer
     if isinstance(exc, DataError):
         # A value the database cannot hold (an out-of-range number, say): the input is wrong.
         # The error text can quote the value typed, which may be a patient's: log its kind only.

@@ -46,8 +46,8 @@ def _error(description: str) -> OpenApiResponse:
 PLACE_ERRORS = {
     409: _error("`slot_unavailable`: provider, room (turnover included) or patient is busy."),
     422: _refusal(
-        "`not_eligible` (with every violation), `outside_hours`, `room_unsuitable` "
-        "or `start_in_past`."
+        "`not_eligible` (with every violation), `outside_hours`, `room_unsuitable`, "
+        "`start_in_past` or `beyond_horizon` (further ahead than BOOKING_HORIZON_MONTHS)."
     ),
 }
 TRANSITION_ERROR = {409: _error("`invalid_transition`: not allowed from the current status.")}

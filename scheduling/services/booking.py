@@ -24,7 +24,14 @@ from procedures.models import ProcedureType
 from scheduling import workflow
 from scheduling.availability import BusyIndex, Calendar, case_span, local_date, room_suits
 from scheduling.eligibility import require_eligible
-from scheduling.errors import OutsideHours, RoomUnsuitable, SlotUnavailable, StartInPast
+from scheduling.errors import (
+    BeyondHorizon,
+    OutsideHours,
+    RoomUnsuitable,
+    SlotUnavailable,
+    StartInPast,
+)
+from scheduling.horizon import beyond_horizon_sentence
 from scheduling.models import Appointment
 from scheduling.reminders import plan as reminder_plan
 from scheduling.states import require_reschedulable
@@ -59,6 +66,8 @@ def check_place(
     """Raise the refusal a scheduler should see, or return (end, room busy until)."""
     if start < timezone.now():
         raise StartInPast(f"{_when(start)} has already passed; choose a later time.")
+    if too_far := beyond_horizon_sentence(start):
+        raise BeyondHorizon(too_far)
     if not room.active or not room_suits(room, procedure_type):
         raise RoomUnsuitable(
             f"{room.name} cannot host {procedure_type.name}: it needs a fluoroscopy suite."
