@@ -1,7 +1,12 @@
-"""`/healthz`: 200 when the database and the broker answer, 503 naming what failed.
+"""Health probes. `/healthz`: is this web node alive (it answers, and its database does)?
+`/healthz/broker`: does the broker the reminders go through answer?
 
-The answer names the failing parts only; the errors themselves (which carry host names and
-ports) go to the log, since a load balancer's probe URL is usually reachable from outside.
+A load balancer probes `/healthz`. Its status follows the web node and the database only: a
+broker that is down delays reminders (the outbox keeps them) but not one booking, so it must
+never take every web node out of service. The broker's state is in the body, for people, and
+has a probe of its own for monitoring. Answers name the failing parts only; the errors
+themselves (which carry host names and ports) go to the log, since a probe URL is usually
+reachable from outside.
 """
 
 from __future__ import annotations
@@ -50,10 +55,7 @@ def check_broker() -> str | None:
     return None
 
 
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    results = {"database": check_database(), "broker": check_broker()}
+def _answer(results: dict[str, str | None], deciding: set[str]) -> JsonResponse:
     failing = [name for name, error in results.items() if error]
     body: dict[str, object] = {
         name: "failing" if error else "ok" for name, error in results.items()
@@ -63,5 +65,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "health check failed",
             extra={"failures": {name: results[name] for name in failing}},
         )
+    if deciding & set(failing):
         return JsonResponse({"status": "unavailable", "failing": failing, **body}, status=503)
-    return JsonResponse({"status": "ok", **body})
+    return JsonResponse({"status": "ok", **({"failing": failing} if failing else {}), **body})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: 503 only when the database fails; the broker's state is reported beside."""
+    results = {"database": check_database(), "broker": check_broker()}
+    return _answer(results, deciding={"database"})
+
+
+@never_cache
+@require_GET
+def broker(request: HttpRequest) -> JsonResponse:
+    """The broker alone: 503 when it does not answer within BROKER_TIMEOUT_SECONDS."""
+    return _answer({"broker": check_broker()}, deciding={"broker"})

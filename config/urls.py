@@ -30,6 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api)),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/broker", health.broker, name="healthz-broker"),
     path("", include("scheduling.urls")),
 ]
 

@@ -105,24 +105,39 @@ def test_healthz_answers_200_when_the_database_and_a_real_redis_broker_answer(
 
 
 @pytest.mark.django_db
-def test_healthz_answers_503_naming_the_broker_quickly_when_nothing_listens_on_its_port(
-    client, use_broker
-):
+def test_a_broker_that_refuses_leaves_the_web_node_alive_and_is_named_quickly(client, use_broker):
+    # A load balancer reads the status: Redis down must not take every web node out.
     use_broker(CLOSED_PORT_BROKER)
 
     started = time.monotonic()
     response = client.get("/healthz")
     elapsed = time.monotonic() - started
 
-    assert response.status_code == 503
+    assert response.status_code == 200
     # The failing part is named; the error itself (host and port) stays in the log.
     assert response.json() == {
-        "status": "unavailable",
+        "status": "ok",
         "failing": ["broker"],
         "database": "ok",
         "broker": "failing",
     }
     assert elapsed < 3
+
+
+@pytest.mark.django_db
+def test_the_broker_probe_answers_503_when_the_broker_refuses_and_200_when_it_answers(
+    client, use_broker, redis_url
+):
+    use_broker(CLOSED_PORT_BROKER)
+    down = client.get("/healthz/broker")
+    use_broker(redis_url)
+    up = client.get("/healthz/broker")
+
+    assert down.status_code == 503
+    assert down.json() == {"status": "unavailable", "failing": ["broker"], "broker": "failing"}
+    assert up.status_code == 200
+    assert up.json() == {"status": "ok", "broker": "ok"}
+    assert "no-cache" in down["Cache-Control"]
 
 
 @pytest.mark.timeout(20)
@@ -133,12 +148,14 @@ def test_healthz_gives_up_within_three_seconds_on_a_broker_that_never_answers(
     use_broker(f"redis://127.0.0.1:{silent_port}/0")
 
     started = time.monotonic()
-    response = client.get("/healthz")
+    alive = client.get("/healthz")
     elapsed = time.monotonic() - started
+    broker = client.get("/healthz/broker")
 
-    assert response.status_code == 503
-    assert response.json()["failing"] == ["broker"]
+    assert alive.status_code == 200
+    assert alive.json()["broker"] == "failing"
     assert elapsed < 3
+    assert broker.status_code == 503
 
 
 @pytest.mark.django_db
