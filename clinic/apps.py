@@ -16,7 +16,7 @@ class ClinicConfig(AppConfig):
 
 
 class ClinicAdminConfig(admin_apps.AdminConfig):
-    """django.contrib.admin with the clinic's site (clinic.admin_site): one sign-in door."""
+    """django.contrib.admin with the clinic's site (config.admin_site): one sign-in door."""
 
     default = False
-    default_site = "clinic.admin_site.ClinicAdminSite"
+    default_site = "config.admin_site.ClinicAdminSite"

@@ -353,6 +353,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "60"))
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "90"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# After a booking commits a reminder that is due now, the web process asks a worker to
+# dispatch at once (scheduling/reminders/nudge.py). It waits at most this long to connect and
+# for each reply, tries once, and otherwise leaves the row to beat's next tick: a broker that
+# refuses or never answers must not hold up a booking. The web producer's connection only;
+# the workers' blocking reads keep the shared transport options above.
+CELERY_NUDGE_TIMEOUT_SECONDS = float(os.environ.get("CELERY_NUDGE_TIMEOUT_SECONDS", "0.5"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST framework -----------------------------------------------------------------------------

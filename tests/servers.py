@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +35,26 @@ SETTINGS_ENV = (
     "ALLOW_DEV_CHANNELS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
+
+
+def gunicorn_command(port: int, *, access_log: bool = False) -> list[str]:
+    """gunicorn as production runs it: started in the project folder, so it reads
+    gunicorn.conf.py (a web process: database timeouts, the log filter); one worker here."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        # Two test runs on one machine would otherwise share one control socket in $HOME.
+        "--no-control-socket",
+    ]
+    if access_log:
+        command += ["--access-logfile", "-"]
+    return command
 
 
 def free_port() -> int:
@@ -87,3 +110,20 @@ def serve(command: list[str], env: dict[str, str], port: int, output: Path) -> I
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+def post(url: str, token: str, body: dict) -> tuple[int, dict, float]:
+    """POST JSON with an API token: the status, the decoded answer and the seconds it took."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    began = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as refused:
+        status, text = refused.code, refused.read()
+    return status, json.loads(text or b"{}"), time.monotonic() - began

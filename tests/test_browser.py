@@ -25,7 +25,7 @@ def log_into_admin(page: Page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    # The admin's login sends to the clinic's own sign-in page (one door: clinic.admin_site).
+    # The admin's login sends to the clinic's own sign-in page (one door: config.admin_site).
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
 

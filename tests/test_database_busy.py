@@ -7,13 +7,9 @@ must lock. The statement-timeout test makes PostgreSQL itself cancel a statement
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -30,7 +26,7 @@ from scheduling.models import Appointment
 from scheduling.pages.busy import BusyDatabaseMiddleware
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import booking_body, local, make_small_clinic
-from tests.servers import SETTINGS_ENV, free_port, serve
+from tests.servers import SETTINGS_ENV, free_port, gunicorn_command, post, serve
 
 ON_POSTGRES = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="lock and statement timeouts are PostgreSQL's"
@@ -43,22 +39,6 @@ def database_url() -> str:
     user = db.get("USER") or "postgres"
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
     return f"postgres://{user}@{host}:{port}/{db['NAME']}"
-
-
-def post(url: str, token: str, body: dict) -> tuple[int, dict, float]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    began = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status, text = response.status, response.read()
-    except urllib.error.HTTPError as refused:
-        status, text = refused.code, refused.read()
-    return status, json.loads(text or b"{}"), time.monotonic() - began
 
 
 # serialized_rollback: the server sees only committed rows, so this test commits; the flush
@@ -85,19 +65,8 @@ def test_a_booking_waiting_on_a_locked_patient_answers_busy_within_seconds(tmp_p
             "LOG_LEVEL": "WARNING",
         }
     )
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--no-control-socket",
-    ]
     first = booking_body(clinic, patient.pk, local(2027, 3, 2, 9))
-    with serve(command, env, port, tmp_path / "server.log") as server:
+    with serve(gunicorn_command(port), env, port, tmp_path / "server.log") as server:
         holder = psycopg.connect(database_url(), autocommit=False)
         try:
             holder.execute("SELECT id FROM clinic_patient WHERE id = %s FOR UPDATE", [patient.pk])

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from config.logging import JsonFormatter, NoQueryStrings, strip_query_strings
-from tests.servers import SETTINGS_ENV, Server, free_port, serve
+from tests.servers import SETTINGS_ENV, Server, free_port, gunicorn_command, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "Zebedee"
@@ -169,21 +169,7 @@ def test_the_production_server_logs_json_lines_with_paths_but_no_name(site, tmp_
         "SECURE_SSL_REDIRECT": "false",
         "ALLOW_DEV_CHANNELS": "true",
     }
-    # Run in the project folder, so gunicorn reads its gunicorn.conf.py as in production.
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--access-logfile",
-        "-",
-        # Two test runs on one machine would otherwise share one control socket in $HOME.
-        "--no-control-socket",
-    ]
+    command = gunicorn_command(port, access_log=True)
 
     with serve(command, env, port, tmp_path / "gunicorn.log") as server:
         opener, _ = browser()

@@ -13,7 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -40,7 +41,15 @@ def test_database_url() -> str:
 
 
 class Worker:
-    def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        env: dict[str, str],
+        log: Path,
+        *,
+        concurrency: int = 2,
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.name = name
         self.log = log
         self._file = log.open("wb")
@@ -51,12 +60,13 @@ class Worker:
                 "config",
                 "worker",
                 "--pool=prefork",
-                "--concurrency=2",
+                f"--concurrency={concurrency}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=INFO",
                 f"--hostname={name}@%h",
+                *extra_args,
             ],
             cwd=ROOT,
             env=env,
@@ -89,6 +99,36 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._file.close()
+
+
+@contextmanager
+def app_on_broker(broker_url: str) -> Iterator[None]:
+    """This process's Celery app publishes to `broker_url` (a clean Redis database) meanwhile.
+
+    Pooled connections are dropped on the way in and out, so the next publish uses the URL
+    in force: kombu keeps the pools process-wide, and the app keeps references to them."""
+    import redis
+    from kombu import pools as kombu_pools
+
+    from config.celery import app
+
+    def forget_connections() -> None:
+        kombu_pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    client = redis.Redis.from_url(broker_url)
+    client.flushdb()
+    saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options")}
+    app.conf.update(broker_url=broker_url, broker_transport_options={})
+    forget_connections()
+    try:
+        yield
+    finally:
+        app.conf.update(**saved)
+        forget_connections()
+        client.flushdb()
+        client.close()
 
 
 def worker_env(*, broker_url: str, mail_dir: Path, var_dir: Path, **extra: str) -> dict[str, str]:

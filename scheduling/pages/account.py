@@ -1,7 +1,7 @@
 """Signing in and out, and `/`, which sends each role to its own start page.
 
 Signing in is one door for the whole site (the admin's login sends here too, see
-clinic/admin_site.py): the username and password on `/login/`, then, for an account with an
+config/admin_site.py): the username and password on `/login/`, then, for an account with an
 authenticator app, its code on `/login/code/`. Repeated wrong passwords lock the username
 (django-axes), and the page says so.
 """

@@ -8,7 +8,6 @@ already due asks for a dispatch once the transaction has committed.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,8 +19,7 @@ from django.utils import timezone
 from procedures.models import ReminderRule
 from scheduling.availability import at_local, clinic_zone
 from scheduling.models import Appointment, Reminder, ReminderKind, ReminderStatus
-
-logger = logging.getLogger(__name__)
+from scheduling.reminders import nudge
 
 BOOKED, COMPLETED = ReminderRule.Trigger.BOOKED, ReminderRule.Trigger.COMPLETED
 
@@ -49,16 +47,6 @@ def out_of_quiet_hours(moment: dt.datetime) -> dt.datetime:
     return at_local(end_day, quiet_end) if inside else moment
 
 
-def _dispatch_soon() -> None:
-    """Ask a worker to dispatch now. If the broker is down, beat's next tick does it."""
-    from scheduling.tasks import dispatch_due_reminders
-
-    try:
-        dispatch_due_reminders.delay()
-    except Exception:  # the booking is committed either way; the row is the truth
-        logger.warning("Could not reach the broker to dispatch at once", exc_info=True)
-
-
 def add_reminder(
     appointment: Appointment,
     kind: str,
@@ -80,7 +68,8 @@ def add_reminder(
         context=context or {},
     )
     if due <= now:
-        transaction.on_commit(_dispatch_soon)
+        # After the commit, so a worker finds the row; the nudge never fails the booking.
+        transaction.on_commit(nudge.dispatch_soon)
     return reminder
 
 

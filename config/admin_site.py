@@ -4,6 +4,9 @@ Django's admin has a login form of its own; here `/admin/login/` sends everyone 
 so the lockout, the second factor and the sign-in audit have one door to guard, not two.
 With ADMIN_REQUIRE_OTP on, the admin admits only a session that passed the authenticator's
 code.
+
+It lives in config, beside the URLs, because it joins two apps: the clinic's sign-in and
+second factor, and the scheduling pages' 403 page.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.views.decorators.cache import never_cache
 
 from clinic.permissions import MANAGERS
 from clinic.two_factor import begin_code_step, confirmed_device
+from scheduling.pages.common import forbidden
 
 # Said on the two-factor page to a manager the admin sent there.
 NEEDS_AUTHENTICATOR = (
@@ -68,8 +72,6 @@ class ClinicAdminSite(admin.AdminSite):
             return HttpResponseRedirect(reverse("login-code") + query)
         # A signed-in account without the admin (schedulers, nurses): a page that says so.
         # Sending them to sign in again would only bring them back here.
-        from scheduling.pages.common import forbidden
-
         return forbidden(request, MANAGERS)
 
     def _next(self, request: HttpRequest) -> str:
