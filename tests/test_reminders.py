@@ -569,6 +569,34 @@ def test_when_the_lease_runs_out_a_new_dispatch_claims_the_reminder_and_the_old_
     assert claim_due(10)[1] == []  # sent: never claimed again
 
 
+def test_a_reminder_whose_sends_never_finish_fails_after_the_last_attempt(
+    clinic, patient, mail_dir, clock, settings
+):
+    # Each send hangs until the task's time limit: the row is taken, the lease runs out, and
+    # nothing records a failure. The attempts still count, and the last one ends it.
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    book_case(clinic, patient=patient, start=THURSDAY_9)
+    clock.move_to(TUESDAY_9)
+    lease = dt.timedelta(seconds=django_settings.REMINDER_CLAIM_SECONDS + 1)
+    for attempt in range(3):
+        _, [reminder_id] = claim_due(10)
+        # What a hung send leaves behind: the attempt counted, the row still claimed.
+        Reminder.objects.filter(pk=reminder_id).update(attempts=attempt + 1)
+        clock.move_to(TUESDAY_9 + (attempt + 1) * lease)
+        assert Reminder.objects.get(pk=reminder_id).status == ReminderStatus.PENDING
+
+    token, [again] = claim_due(10)
+    assert again == reminder_id
+    assert send_one(reminder_id, token) == "failed"
+
+    reminder = Reminder.objects.get(pk=reminder_id)
+    assert reminder.status == ReminderStatus.FAILED
+    assert reminder.last_error == "No attempt to send it finished in 3 tries."
+    assert mail_files(mail_dir) == []
+    clock.move_to(TUESDAY_9 + 10 * lease)
+    assert claim_due(10)[1] == []
+
+
 def test_a_short_lease_follows_the_setting(clinic, patient, settings, clock):
     settings.REMINDER_CLAIM_SECONDS = 5
     book_case(clinic, patient=patient, start=THURSDAY_9)

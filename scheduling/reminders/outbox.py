@@ -96,6 +96,11 @@ def send_batch(reminder_ids: Sequence[int], claim_token: str | uuid.UUID) -> dic
         channel_name = reminder.appointment.patient.preferred_channel
         channel = channels.setdefault(channel_name, channel_for(channel_name))
         if not channel.delivered(str(reminder.idempotency_key)):
+            if reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
+                # Taken more often than it may be tried, and no try ever finished (each send
+                # hung until the task's time limit): stop, or it would come back forever.
+                outcome[reminder.pk] = _give_up(reminder, mine)
+                continue
             try:
                 channel.send(_compose(reminder, channel_name))
             except ChannelError as exc:
@@ -118,6 +123,18 @@ def send_batch(reminder_ids: Sequence[int], claim_token: str | uuid.UUID) -> dic
 def send_one(reminder_id: int, claim_token: str | uuid.UUID) -> str:
     """Send one claimed reminder (a batch of one)."""
     return send_batch([reminder_id], claim_token)[reminder_id]
+
+
+def _give_up(reminder: Reminder, token: uuid.UUID) -> str:
+    _finish(
+        reminder.pk,
+        token,
+        status=ReminderStatus.FAILED,
+        last_error=f"No attempt to send it finished in {reminder.attempts - 1} tries.",
+        claim_token=None,
+        claimed_until=None,
+    )
+    return "failed"
 
 
 def _failed_attempt(reminder: Reminder, token: uuid.UUID, exc: ChannelError) -> str:
