@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, router, transaction
@@ -25,6 +24,7 @@ from django.forms import BaseModelForm, BaseModelFormSet
 from django.http import HttpRequest
 
 from clinic import audit
+from clinic.admin_changelist import BoundedDatesAdmin
 
 Actor = AbstractBaseUser | AnonymousUser
 Values = dict[str, Any]
@@ -107,7 +107,7 @@ def record_deletion(actor: Actor, instance: models.Model) -> None:
         audit.record(actor=actor, action=DELETE, instance=row, changes=removed, reason=reason)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(BoundedDatesAdmin):
     """Rows written only through the services (which audit them): listed and shown, never
     added, changed or deleted here."""
 
@@ -121,7 +121,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(BoundedDatesAdmin):
     """A ModelAdmin whose adds, changes and deletes (its inlines' too) are audited."""
 
     _BEFORE = "_audit_before"

@@ -43,3 +43,24 @@ def validate_birth_date(value: dt.date) -> None:
         raise ValidationError("A birth date cannot be in the future.", code="future")
     if value.year < 1900:
         raise ValidationError("Enter a birth date after 1900.", code="too_early")
+
+
+# Dates a clinic could mean (API.md, Errors): any record's or booking's date lies in this
+# range, well inside Python's date limits, so "30 days after" or a time-zone shift of any
+# accepted value never overflows deeper down.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2200, 12, 31)
+OUT_OF_RANGE = f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}."
+
+# The largest id a client may send: the databases' 64-bit integer. A larger number names no
+# row, and some drivers refuse to even bind it.
+MAX_ID = 2**63 - 1
+
+
+def validate_clinic_date(value: dt.date | None) -> None:
+    """A date (or the date of a moment) between EARLIEST and LATEST."""
+    if value is None:
+        return
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(OUT_OF_RANGE, code="out_of_range")

@@ -363,6 +363,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST framework -----------------------------------------------------------------------------
 
+# The largest JSON body the API reads; larger is refused with 413 `too_large`. The largest
+# real body (a patient's record) is under 2 KB.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "no credentials" into 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -378,6 +382,8 @@ REST_FRAMEWORK = {
         "clinic.api.throttling.PerAddressRate",
     ],
     "DEFAULT_PAGINATION_CLASS": None,
+    # JSON only (API.md), bounded in size and depth: anything else is a 415, 413 or 400.
+    "DEFAULT_PARSER_CLASSES": ["clinic.api.parsers.BoundedJSONParser"],
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -263,13 +263,22 @@ def test_the_patient_list_shows_at_most_fifty(nurse_api):
     assert len(response.json()) == 50
 
 
-def test_a_search_with_a_nul_character_ignores_it_rather_than_failing(nurse_api):
+def test_a_search_with_a_nul_character_is_refused_on_the_field(nurse_api):
+    # No name or MRN holds a NUL: it is a client's bug, answered as one (not a 500 from the
+    # database, which cannot hold it in a query).
     PatientFactory(last_name="Lee")
 
     response = nurse_api.get("/api/patients/", {"q": "Le\x00e"})
 
-    assert response.status_code == 200
-    assert [row["last_name"] for row in response.json()] == ["Lee"]
+    assert response.status_code == 400
+    assert response.json() == {"q": ["Null characters are not allowed."]}
+
+
+def test_a_search_given_twice_is_refused(nurse_api):
+    response = nurse_api.get("/api/patients/?q=Lee&q=Kim")
+
+    assert response.status_code == 400
+    assert response.json() == {"q": ["Give this parameter once."]}
 
 
 def test_a_patient_reads_back_as_registered(manager_api):

@@ -65,15 +65,28 @@ def test_a_case_on_the_last_bookable_day_is_booked_and_the_next_day_is_refused(
 
 
 @pytest.mark.django_db
-def test_a_case_in_the_year_2999_is_refused_beyond_the_horizon(clinic, scheduler_api):
+def test_a_case_in_the_year_2150_is_refused_beyond_the_horizon(clinic, scheduler_api):
+    response = scheduler_api.post(
+        "/api/appointments/",
+        booking_body(clinic, PatientFactory().pk, local(2150, 3, 4, 9)),
+        format="json",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "beyond_horizon"
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_case_in_the_year_2999_is_no_date_a_clinic_could_mean(clinic, scheduler_api):
     response = scheduler_api.post(
         "/api/appointments/",
         booking_body(clinic, PatientFactory().pk, local(2999, 3, 4, 9)),
         format="json",
     )
 
-    assert response.status_code == 422
-    assert response.json()["code"] == "beyond_horizon"
+    assert response.status_code == 400
+    assert response.json() == {"start": ["Choose a date between 1900 and 2200."]}
     assert not Appointment.objects.exists()
 
 

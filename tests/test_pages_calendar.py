@@ -269,7 +269,7 @@ def test_a_date_at_the_ends_of_time_is_refused_in_words_not_with_an_error_page(
     response = calendar(pages_as("scheduler"), date=date, view="week")
 
     assert response.status_code == 200
-    assert "Choose a date between 1900 and 2999." in response.content.decode()
+    assert "Choose a date between 1900 and 2200." in response.content.decode()
 
 
 # --- Query counts -----------------------------------------------------------------------------

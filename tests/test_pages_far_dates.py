@@ -14,7 +14,7 @@ from tests.pages_helpers import page_text
 from tests.scheduling_helpers import book_case, local
 
 pytestmark = pytest.mark.clock_at(local(2026, 11, 18, 10, 0))
-REFUSAL = "Choose a date between 1900 and 2999."
+REFUSAL = "Choose a date between 1900 and 2200."
 CASE = "patient={patient}&procedure_type=MBB&region=lumbar&side=right"
 PAGES = [
     "/book/?" + CASE + "&from={far}",

@@ -8,23 +8,29 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api.errors import ErrorSerializer
+from clinic.api.fields import IdField, QuerySerializer
 from clinic.audit_selectors import naming_patient
 from clinic.models import AuditEvent, AuditKind
 from clinic.permissions import MANAGERS
+from clinic.validators import EARLIEST, LATEST, MAX_ID, OUT_OF_RANGE
 
 
-class AuditQuery(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    actor = serializers.CharField(required=False, max_length=150)
+class AuditQuery(QuerySerializer):
+    patient = IdField(required=False, help_text="Events naming this patient")
+    actor = serializers.CharField(required=False, max_length=150, help_text="A username")
     kind = serializers.ChoiceField(choices=AuditKind.choices, required=False)
     since = serializers.CharField(required=False, help_text="A datetime, or a date (from 00:00).")
+    # Read by the pagination (NewestFirst); checked here so that junk is a 400, not the default.
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=1000, help_text="Events a page (100; at most 1000)"
+    )
 
     def validate_since(self, value: str) -> dt.datetime:
         try:
@@ -33,8 +39,8 @@ class AuditQuery(serializers.Serializer):
             raise serializers.ValidationError(
                 "Give a date (2026-12-01) or a date and time (2026-12-01T08:00:00-05:00)."
             ) from None
-        if not 1900 <= moment.year <= 2200:
-            raise serializers.ValidationError("Give a date between the years 1900 and 2200.")
+        if not EARLIEST <= moment.date() <= LATEST:
+            raise serializers.ValidationError(OUT_OF_RANGE)
         if moment.tzinfo is None:
             # A date, or a time without an offset: the clinic's own clock.
             moment = moment.replace(tzinfo=ZoneInfo(settings.CLINIC_TIME_ZONE))
@@ -80,6 +86,23 @@ class NewestFirst(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 1000
 
+    def decode_cursor(self, request: Request) -> Any:
+        # DRF answers a cursor it cannot read with 404; it is a bad parameter, so 400 on it.
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            cursor, readable = None, False
+        else:
+            # A cursor that decodes can still carry any position; it is compared with ids.
+            position = cursor.position if cursor is not None else None
+            text = str(position)
+            readable = position is None or (text.isdigit() and int(text) <= MAX_ID)
+        if not readable:
+            raise serializers.ValidationError(
+                {"cursor": ["Use the `next` or `previous` link of an earlier page."]}
+            )
+        return cursor
+
 
 @extend_schema(tags=["audit"])
 class AuditList(generics.ListAPIView):
@@ -104,14 +127,9 @@ class AuditList(generics.ListAPIView):
 
     @extend_schema(
         summary="The audit trail: reads, writes and sign-ins, newest first",
-        parameters=[
-            OpenApiParameter("patient", int, description="Events naming this patient"),
-            OpenApiParameter("actor", str, description="A username"),
-            OpenApiParameter("kind", str, enum=AuditKind.values),
-            OpenApiParameter("since", str, description="A date or datetime"),
-            OpenApiParameter("limit", int, description="Events a page (100; at most 1000)"),
-        ],
+        parameters=[AuditQuery],
         responses={
+            200: AuditEventSerializer(many=True),
             400: OpenApiResponse(description="Field errors, in DRF's usual shape."),
             401: ErrorSerializer,
             403: ErrorSerializer,

@@ -33,6 +33,7 @@ _CODES = {
     "unsupported_media_type": "unsupported_media_type",
     "parse_error": "malformed_request",
     "throttled": "too_many_attempts",
+    "too_large": "too_large",
 }
 
 

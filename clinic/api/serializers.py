@@ -5,6 +5,7 @@ from typing import Any
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from clinic.api.fields import ClinicModelSerializer
 from clinic.models import Patient, Payer, Provider, Room, Site
 
 # The database's limit for a PositiveSmallIntegerField. PostgreSQL enforces it (and Django
@@ -37,7 +38,7 @@ class PhoneField(PhoneNumberField):
         return super().to_internal_value(data)
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(ClinicModelSerializer):
     phone = PhoneField(
         required=False,
         allow_blank=True,
@@ -82,14 +83,14 @@ class PatientSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ProviderSerializer(serializers.ModelSerializer):
+class ProviderSerializer(ClinicModelSerializer):
     class Meta:
         model = Provider
         fields = ["id", "name", "npi", "active"]
         read_only_fields = ["id"]
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(ClinicModelSerializer):
     site = CodeRelatedField(slug_field="name", queryset=Site.objects.all(), help_text="Site name.")
 
     class Meta:

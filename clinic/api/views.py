@@ -5,14 +5,15 @@ from __future__ import annotations
 from copy import copy
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic import audit, selectors, services
 from clinic.api.audited import patients_in
 from clinic.api.errors import ErrorSerializer
+from clinic.api.fields import QuerySerializer
 from clinic.api.serializers import PatientSerializer, ProviderSerializer, RoomSerializer
 from clinic.models import Patient
 from clinic.permissions import (
@@ -31,6 +32,13 @@ AUTH_ERRORS = {
 }
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such record.")}
 BAD_INPUT = {400: OpenApiResponse(description="Field errors, in DRF's usual shape.")}
+
+
+class PatientSearchQuery(QuerySerializer):
+    # A plain string: DRF refuses NUL characters, which PostgreSQL cannot hold in a query.
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="MRN, or start of a name"
+    )
 
 
 class CreateViaServiceMixin:
@@ -56,12 +64,14 @@ class PatientListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
     create_service = services.patient_create
 
     def get_queryset(self) -> Any:
-        return selectors.patient_search(self.request.query_params.get("q", ""))[:50]
+        query = PatientSearchQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.patient_search(query.validated_data.get("q", ""))[:50]
 
     @extend_schema(
         summary="Find patients by MRN or name prefix (at most 50)",
-        parameters=[OpenApiParameter("q", str, description="MRN, or start of a name")],
-        responses={200: PatientSerializer(many=True), **AUTH_ERRORS},
+        parameters=[PatientSearchQuery],
+        responses={200: PatientSerializer(many=True), **BAD_INPUT, **AUTH_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)

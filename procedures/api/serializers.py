@@ -5,6 +5,7 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework import serializers
 
+from clinic.api.fields import ClinicDateField, ClinicModelSerializer
 from clinic.api.serializers import CodeRelatedField
 from procedures.choices import Region, Side
 from procedures.models import (
@@ -18,13 +19,13 @@ from procedures.models import (
 )
 
 
-class RegionalRiskSerializer(serializers.ModelSerializer):
+class RegionalRiskSerializer(ClinicModelSerializer):
     class Meta:
         model = RegionalBleedingRisk
         fields = ["region", "bleeding_risk"]
 
 
-class ProcedureTypeSerializer(serializers.ModelSerializer):
+class ProcedureTypeSerializer(ClinicModelSerializer):
     cpt_codes = serializers.ListField(child=serializers.CharField())
     regional_bleeding_risks = RegionalRiskSerializer(
         source="regional_risks", many=True, read_only=True
@@ -50,13 +51,13 @@ class ProcedureTypeSerializer(serializers.ModelSerializer):
         ]
 
 
-class HoldRuleSerializer(serializers.ModelSerializer):
+class HoldRuleSerializer(ClinicModelSerializer):
     class Meta:
         model = HoldRule
         fields = ["bleeding_risk", "hold_days", "hold_hours", "inr_required", "restart_hours"]
 
 
-class DrugSerializer(serializers.ModelSerializer):
+class DrugSerializer(ClinicModelSerializer):
     holds = HoldRuleSerializer(source="hold_rules", many=True, read_only=True)
 
     class Meta:
@@ -70,7 +71,7 @@ class MedicationInputSerializer(serializers.Serializer):
     )
 
 
-class MedicationSerializer(serializers.ModelSerializer):
+class MedicationSerializer(ClinicModelSerializer):
     drug: serializers.SlugRelatedField[Drug] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -87,7 +88,7 @@ class HistoryInputSerializer(serializers.Serializer):
     )
     region = serializers.ChoiceField(choices=Region.choices)
     side = serializers.ChoiceField(choices=Side.choices)
-    performed_on = serializers.DateField()
+    performed_on = ClinicDateField()
     relief_percent = serializers.IntegerField(
         min_value=0, max_value=100, required=False, allow_null=True
     )
@@ -99,7 +100,7 @@ class HistoryInputSerializer(serializers.Serializer):
         return value
 
 
-class HistorySerializer(serializers.ModelSerializer):
+class HistorySerializer(ClinicModelSerializer):
     procedure_type: serializers.SlugRelatedField[ProcedureType] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -120,7 +121,7 @@ class HistorySerializer(serializers.ModelSerializer):
 
 
 class PsychEvaluationInputSerializer(serializers.Serializer):
-    performed_on = serializers.DateField()
+    performed_on = ClinicDateField()
     cleared = serializers.BooleanField()
     notes = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
 
@@ -130,7 +131,7 @@ class PsychEvaluationInputSerializer(serializers.Serializer):
         return value
 
 
-class PsychEvaluationSerializer(serializers.ModelSerializer):
+class PsychEvaluationSerializer(ClinicModelSerializer):
     class Meta:
         model = PsychEvaluation
         fields = ["id", "patient", "performed_on", "cleared", "notes", "entered_at"]

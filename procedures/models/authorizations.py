@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from clinic.models import Patient, Payer
+from clinic.validators import validate_clinic_date
 from procedures.models.catalog import ProcedureType
 
 
@@ -25,8 +26,8 @@ class PriorAuthorization(models.Model):
     )
     number = models.CharField(max_length=60, blank=True)
     approved_units = models.PositiveSmallIntegerField(null=True, blank=True)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True, validators=[validate_clinic_date])
+    valid_to = models.DateField(null=True, blank=True, validators=[validate_clinic_date])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,6 +9,9 @@ from django.db import models
 from clinic.models import Patient
 from procedures.choices import BleedingRisk, Family, Region
 
+# Minutes in a leap year.
+YEAR_MINUTES = 366 * 24 * 60
+
 
 class ProcedureType(models.Model):
     code = models.CharField(max_length=20, unique=True)
@@ -172,7 +175,12 @@ class ReminderRule(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     anchor = models.CharField(max_length=5, choices=Anchor.choices)
-    offset_minutes = models.IntegerField(help_text="Negative: before the anchor.")
+    # A year either way is the farthest a reminder could mean; more would overflow the date
+    # arithmetic that places it.
+    offset_minutes = models.IntegerField(
+        help_text="Negative: before the anchor.",
+        validators=[MinValueValidator(-YEAR_MINUTES), MaxValueValidator(YEAR_MINUTES)],
+    )
     note = models.CharField(max_length=200, blank=True, help_text="Added to the message.")
     active = models.BooleanField(default=True)
 

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 
 from clinic.models import Patient
+from clinic.validators import validate_clinic_date
 from procedures.choices import Region, Side
 from procedures.models.catalog import ProcedureType
 
@@ -19,7 +20,7 @@ class ProcedureHistory(models.Model):
     procedure_type = models.ForeignKey(ProcedureType, on_delete=models.PROTECT, related_name="+")
     region = models.CharField(max_length=10, choices=Region.choices)
     side = models.CharField(max_length=10, choices=Side.choices)
-    performed_on = models.DateField()
+    performed_on = models.DateField(validators=[validate_clinic_date])
     relief_percent = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(100)]
     )
@@ -40,7 +41,7 @@ class ProcedureHistory(models.Model):
 
 class PsychEvaluation(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="psych_evaluations")
-    performed_on = models.DateField()
+    performed_on = models.DateField(validators=[validate_clinic_date])
     cleared = models.BooleanField()
     notes = models.CharField(max_length=250, blank=True)
     entered_by = models.ForeignKey(

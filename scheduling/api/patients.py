@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from clinic.api.audited import showing
 from clinic.api.errors import ViolationSerializer
+from clinic.api.fields import ClinicDateField, QuerySerializer
 from clinic.api.serializers import CodeRelatedField
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
@@ -22,11 +23,11 @@ from procedures.rules.pathways import pathways
 from scheduling.eligibility import PatientRules
 
 
-class EligibilityQuerySerializer(serializers.Serializer):
+class EligibilityQuerySerializer(QuerySerializer):
     procedure_type = CodeRelatedField(slug_field="code", queryset=ProcedureType.objects.all())
     region = serializers.ChoiceField(choices=Region.choices)
     side = serializers.ChoiceField(choices=Side.choices)
-    date = serializers.DateField(required=False, help_text="Default: today (clinic time).")
+    date = ClinicDateField(required=False, help_text="Default: today (clinic time).")
 
 
 class EligibilitySerializer(serializers.Serializer):

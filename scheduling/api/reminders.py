@@ -9,13 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.audited import patients_in, showing
+from clinic.api.fields import ClinicModelSerializer, QuerySerializer
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.permissions import ALL_ROLES, MANAGERS
 from scheduling.api.views import appointment_or_404
 from scheduling.models import Reminder, ReminderKind, ReminderStatus
 
 
-class ReminderSerializer(serializers.ModelSerializer):
+class ReminderSerializer(ClinicModelSerializer):
     class Meta:
         model = Reminder
         fields = [
@@ -32,7 +33,7 @@ class ReminderSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReminderQuerySerializer(serializers.Serializer):
+class ReminderQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=ReminderStatus.choices, required=False)
     kind = serializers.ChoiceField(choices=ReminderKind.choices, required=False)
 

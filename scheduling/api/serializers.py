@@ -4,6 +4,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from clinic.api.fields import (
+    ClinicDateField,
+    ClinicDateTimeField,
+    ClinicModelSerializer,
+    IdField,
+    QuerySerializer,
+    RowField,
+)
 from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
 from procedures.choices import Region, Side
@@ -19,18 +27,18 @@ class ProcedureCodeField(CodeRelatedField):
         )
 
 
-class SlotQuerySerializer(serializers.Serializer):
+class SlotQuerySerializer(QuerySerializer):
     procedure_type = ProcedureCodeField()
-    after = serializers.DateTimeField(required=False, help_text="Default: now.")
+    after = ClinicDateTimeField(required=False, help_text="Default: now.")
     limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=100)
     days = serializers.IntegerField(
         required=False, default=30, min_value=1, max_value=120, help_text="Window length."
     )
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+    patient = RowField(queryset=Patient.objects.all(), required=False)
     region = serializers.ChoiceField(choices=Region.choices, required=False)
     side = serializers.ChoiceField(choices=Side.choices, required=False)
-    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all(), required=False)
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
+    provider = RowField(queryset=Provider.objects.all(), required=False)
+    room = RowField(queryset=Room.objects.all(), required=False)
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("patient") is not None:
@@ -54,13 +62,13 @@ class SlotSerializer(serializers.Serializer):
 
 
 class BookSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    patient = RowField(queryset=Patient.objects.all())
     procedure_type = ProcedureCodeField()
     region = serializers.ChoiceField(choices=Region.choices)
     side = serializers.ChoiceField(choices=Side.choices)
-    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all())
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all())
-    start = serializers.DateTimeField()
+    provider = RowField(queryset=Provider.objects.all())
+    room = RowField(queryset=Room.objects.all())
+    start = ClinicDateTimeField()
     sedation = serializers.BooleanField(
         required=False,
         allow_null=True,
@@ -70,9 +78,9 @@ class BookSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    provider = serializers.PrimaryKeyRelatedField(queryset=Provider.objects.all(), required=False)
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False)
+    start = ClinicDateTimeField()
+    provider = RowField(queryset=Provider.objects.all(), required=False)
+    room = RowField(queryset=Room.objects.all(), required=False)
 
 
 class CancelSerializer(serializers.Serializer):
@@ -108,10 +116,10 @@ class OutcomeSerializer(serializers.Serializer):
 
 
 class FollowUpInSerializer(OutcomeSerializer):
-    assessed_on = serializers.DateField(help_text="The day the relief was assessed.")
+    assessed_on = ClinicDateField(help_text="The day the relief was assessed.")
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ClinicModelSerializer):
     recorded_by = serializers.CharField(
         source="recorded_by.username", default=None, read_only=True, allow_null=True
     )
@@ -130,15 +138,15 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AppointmentListQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
-    provider = serializers.IntegerField(required=False, min_value=1)
-    room = serializers.IntegerField(required=False, min_value=1)
-    patient = serializers.IntegerField(required=False, min_value=1)
+class AppointmentListQuerySerializer(QuerySerializer):
+    date = ClinicDateField(required=False)
+    provider = IdField(required=False)
+    room = IdField(required=False)
+    patient = IdField(required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
 
 
-class HoldSerializer(serializers.ModelSerializer):
+class HoldSerializer(ClinicModelSerializer):
     drug: serializers.SlugRelatedField[Drug] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -160,7 +168,7 @@ class HoldSerializer(serializers.ModelSerializer):
         ]
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(ClinicModelSerializer):
     holds = HoldSerializer(many=True, read_only=True)
     procedure_type: serializers.SlugRelatedField[ProcedureType] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
@@ -169,6 +177,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     provider_name = serializers.CharField(source="provider.name", read_only=True)
     room_name = serializers.CharField(source="room.name", read_only=True)
+    # Blank until the case is cancelled.
+    cancel_cause = serializers.ChoiceField(
+        choices=CancelCause.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Appointment

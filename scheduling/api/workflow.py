@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from clinic.api.audited import patients_in, showing
 from clinic.api.errors import ErrorSerializer
+from clinic.api.fields import ClinicModelSerializer, QuerySerializer
 from clinic.api.serializers import CodeRelatedField
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient, Payer
@@ -25,7 +26,7 @@ from scheduling.api.views import appointment_or_404
 from scheduling.models import Appointment, ChecklistItem
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(ClinicModelSerializer):
     done_by = serializers.CharField(
         source="done_by.username", default=None, read_only=True, allow_null=True
     )
@@ -108,7 +109,7 @@ class AppointmentChecklistItem(APIView):
         return showing(request, [appointment.patient_id], ChecklistItemSerializer(ticked).data)
 
 
-class AuthorizationSerializer(serializers.ModelSerializer):
+class AuthorizationSerializer(ClinicModelSerializer):
     procedure_type = CodeRelatedField(slug_field="code", queryset=ProcedureType.objects.all())
     payer = CodeRelatedField(slug_field="code", queryset=Payer.objects.all())
 
@@ -175,7 +176,7 @@ class PatientAuthorizations(APIView):
         )
 
 
-class ExpiringQuerySerializer(serializers.Serializer):
+class ExpiringQuerySerializer(QuerySerializer):
     expiring_within = serializers.IntegerField(min_value=0, max_value=365, default=14)
 
 

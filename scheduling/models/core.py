@@ -18,6 +18,7 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 
 from clinic.models import Patient, Provider, Room
+from clinic.validators import validate_clinic_date
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
 
@@ -80,7 +81,7 @@ class ProviderDayException(models.Model):
     """
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="exceptions")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_clinic_date])
     start_time = models.TimeField(null=True, blank=True)
     end_time = models.TimeField(null=True, blank=True)
     reason = models.CharField(max_length=120, blank=True)
@@ -105,7 +106,7 @@ class ProviderDayException(models.Model):
 class ClinicDay(models.Model):
     """A dated override of the clinic calendar: closed (a snow day), or open on a holiday."""
 
-    date = models.DateField(unique=True)
+    date = models.DateField(unique=True, validators=[validate_clinic_date])
     closed = models.BooleanField(
         default=True, help_text="Unticked: the clinic opens on this public holiday."
     )
@@ -122,8 +123,8 @@ class RoomClosure(models.Model):
     """A room out of use for a while (maintenance, equipment service)."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="closures")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(validators=[validate_clinic_date])
+    ends_at = models.DateTimeField(validators=[validate_clinic_date])
     reason = models.CharField(max_length=120, blank=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from clinic.validators import validate_clinic_date
 from procedures.choices import BleedingRisk
 from procedures.models import ChecklistItemTemplate, Drug
 from scheduling.models.core import Appointment
@@ -78,7 +79,7 @@ class FollowUp(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, related_name="follow_ups"
     )
-    assessed_on = models.DateField()
+    assessed_on = models.DateField(validators=[validate_clinic_date])
     relief_percent = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
     pain_before = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]

@@ -34,6 +34,8 @@ def parse_moment(text: str) -> dt.datetime | None:
     A link built without encoding turns "+05:00" into " 05:00": put the plus sign back.
     """
     text = text.strip()
+    if "\x00" in text:
+        return None  # fromisoformat stops at a NUL: "09:00\x00junk" would read as 09:00
     if "T" in text and " " in text:
         text = text.replace(" ", "+")
     try:
@@ -42,6 +44,13 @@ def parse_moment(text: str) -> dt.datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clinic_zone())
+    try:
+        # Year 1 at +14:00 is in year 0 on the clinic's clock, and 9999-12-31 at -14:00 in
+        # year 10000: no moment the pages can show or search from.
+        moment.astimezone(clinic_zone())
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        return None
     return moment
 
 

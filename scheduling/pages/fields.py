@@ -7,16 +7,11 @@ from typing import Any
 
 from django import forms
 
-# Dates a page may go to: any clinic's records, well away from Python's date limits, so a
-# typed year 9999 is a field error and never an overflow in the date arithmetic behind it.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+from clinic.validators import validate_clinic_date
 
-
-def check_clinic_date(day: dt.date | None) -> None:
-    if day is not None and not EARLIEST <= day <= LATEST:
-        raise forms.ValidationError(
-            f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}.", code="out_of_range"
-        )
+# Dates a page may go to are the API's (clinic.validators): a typed year 9999 is a field
+# error, never an overflow in the date arithmetic behind it.
+check_clinic_date = validate_clinic_date
 
 
 class ClinicDateField(forms.DateField):
@@ -24,12 +19,18 @@ class ClinicDateField(forms.DateField):
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        check_clinic_date(value)
+        validate_clinic_date(value)
 
 
 class ClinicDateTimeField(forms.DateTimeField):
     """A date and time on a date between EARLIEST and LATEST."""
 
+    def to_python(self, value: Any) -> dt.datetime | None:
+        # Django's parsers stop at a NUL: "2026-11-20T09:00\x00" would read as 09:00.
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
     def validate(self, value: Any) -> None:
         super().validate(value)
-        check_clinic_date(value.date() if isinstance(value, dt.datetime) else None)
+        validate_clinic_date(value if isinstance(value, dt.datetime) else None)
