@@ -416,12 +416,13 @@ def limit_lines(
         if rule.scope == "patient":
             places: set[tuple[str | None, str | None]] = {(None, None)} if sessions else set()
         elif rule.scope == "region":
-            places = {(r, None) for s in sessions for r in (s.region, *s.counts_as_regions)}
+            # Limits count per region group: one line for lumbar and sacral together.
+            places = {(g, None) for s in sessions for g in s.groups}
         else:
             places = {
-                (r, side)
+                (g, side)
                 for s in sessions
-                for r in (s.region, *s.counts_as_regions)
+                for g in s.groups
                 for side in (("left", "right") if s.side == "bilateral" else (s.side,))
             }
         for region, side in sorted(places, key=lambda p: (p[0] or "", p[1] or "")):
@@ -440,7 +441,10 @@ def limit_lines(
                 continue
             step = NextStep(latest.procedure, latest.procedure, True, today, "")
             verdict = _verdict(step, at_region, at_side, (), judge, today)
-            label = place_label(region, side) or "All regions"
+            # A group's line is named by its one region when only one is used (SI: sacral).
+            used = {s.region for s in sessions if region is None or s.in_region(region)}
+            shown = used.pop() if len(used) == 1 else region
+            label = place_label(shown, side) or "All regions"
             lines.append(
                 _line(
                     "limit",

@@ -134,7 +134,7 @@ CASES = [
         [
             "Lumbar: last ESI_TF booked for 30 Nov; next: ESI_TF, not yet: A repeat epidural "
             "needs at least 50% relief from the previous one: the ESI_TF on 2026-11-30 in the "
-            "lumbar region is booked and not done yet; its relief must be recorded first."
+            "lumbar/sacral region is booked and not done yet; its relief must be recorded first."
         ],
     ),
     (

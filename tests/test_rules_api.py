@@ -424,7 +424,7 @@ def test_ablations_are_limited_to_two_per_region_in_twelve_months(patient, nurse
     assert answer["eligible_from"] == str(day(-200) + dt.timedelta(days=365))
     assert only_violation(answer) == {
         "code": "frequency_limit",
-        "detail": "Radiofrequency ablation: 2 per region per 12 months: the lumbar region "
+        "detail": "Radiofrequency ablation: 2 per region per 12 months: the lumbar/sacral region "
         "already has 2 in the 365 days up to 2027-04-06 (2026-09-18, 2026-09-28).",
         "eligible_from": "2027-09-18",
     }
@@ -449,7 +449,7 @@ def test_diagnostic_facet_sessions_are_limited_to_four_per_region_in_twelve_mont
 def test_a_fourth_epidural_in_six_months_waits_for_the_oldest_to_leave_the_window(
     patient, nurse_api
 ):
-    # The three kinds count together, and a caudal counts for the lumbar region.
+    # The three kinds count together, and a caudal counts in the lumbar/sacral group.
     enter_history(nurse_api, patient, "ESI_IL", day(-150), relief=70)  # 2026-11-07
     enter_history(nurse_api, patient, "ESI_CAUDAL", day(-100), relief=70, region="sacral")
     enter_history(nurse_api, patient, "ESI_TF", day(-50), relief=70)
@@ -461,8 +461,9 @@ def test_a_fourth_epidural_in_six_months_waits_for_the_oldest_to_leave_the_windo
     assert answer["eligible_from"] == "2027-05-09"
     assert only_violation(answer) == {
         "code": "frequency_limit",
-        "detail": "Epidural steroid injections: 3 per region per 6 months: the lumbar region "
-        "already has 3 in the 183 days up to 2027-04-06 (2026-11-07, 2026-12-27, 2027-02-15).",
+        "detail": "Epidural steroid injections: 3 per region per 6 months: the lumbar/sacral "
+        "region already has 3 in the 183 days up to 2027-04-06 (2026-11-07, 2026-12-27, "
+        "2027-02-15).",
         "eligible_from": "2027-05-09",
     }
     assert eligibility(nurse_api, patient, "ESI_TF", on=dt.date(2027, 5, 8))["allowed"] is False
@@ -513,8 +514,9 @@ def test_epidurals_keep_14_days_from_a_booked_one_before_and_after_it(
 
     spacing = {
         "code": "min_interval",
-        "detail": "Epidural steroid injections at least 14 days apart per region: the lumbar "
-        "region has one on 2027-04-20; keep 14 days apart (possible from 2027-05-04).",
+        "detail": "Epidural steroid injections at least 14 days apart per region: the "
+        "lumbar/sacral region has one on 2027-04-20; keep 14 days apart (possible from "
+        "2027-05-04).",
         "eligible_from": "2027-05-04",
     }
     assert before["violations"] == [spacing]
@@ -524,8 +526,8 @@ def test_epidurals_keep_14_days_from_a_booked_one_before_and_after_it(
         {
             "code": "outcome_pending",
             "detail": "A repeat epidural needs at least 50% relief from the previous one: the "
-            "ESI_IL on 2027-04-20 in the lumbar region is booked and not done yet; its relief "
-            "must be recorded first.",
+            "ESI_IL on 2027-04-20 in the lumbar/sacral region is booked and not done yet; its "
+            "relief must be recorded first.",
             "eligible_from": None,
         },
     ]
@@ -546,7 +548,7 @@ def test_a_repeat_epidural_after_40_percent_relief_is_insufficient_response(pati
     assert only_violation(answer) == {
         "code": "insufficient_response",
         "detail": "A repeat epidural needs at least 50% relief from the previous one: the "
-        "ESI_IL on 2027-03-07 in the lumbar region gave 40% relief (needs 50%).",
+        "ESI_IL on 2027-03-07 in the lumbar/sacral region gave 40% relief (needs 50%).",
         "eligible_from": a_year_on,
     }
 
@@ -596,7 +598,10 @@ def test_a_stimulator_trial_needs_a_psych_evaluation_that_cleared_the_patient_th
     assert only_violation(trial())["detail"].endswith(
         "the evaluation on 2027-03-27 did not clear the patient."
     )
+    # The most recent evaluation decides: an earlier clearance does not stand against it.
     evaluation(day(-30), True)
+    assert codes(trial()) == ["psych_evaluation_required"]
+    evaluation(day(-5), True)
     assert trial()["allowed"] is True
 
 
@@ -730,8 +735,9 @@ def test_si_joint_injections_are_limited_to_four_per_side_and_bilateral_counts_f
     assert left["eligible_from"] == oldest_leaves
     assert only_violation(left) == {
         "code": "frequency_limit",
-        "detail": "Sacroiliac joint: 4 per side per 12 months: the sacral left side already has "
-        "4 in the 365 days up to 2027-04-06 (2026-06-10, 2026-09-18, 2026-12-27, 2027-02-15).",
+        "detail": "Sacroiliac joint: 4 per side per 12 months: the lumbar/sacral left side "
+        "already has 4 in the 365 days up to 2027-04-06 (2026-06-10, 2026-09-18, 2026-12-27, "
+        "2027-02-15).",
         "eligible_from": oldest_leaves,
     }
     assert right["allowed"] is True

@@ -90,11 +90,17 @@ FACET_FOUR = [
     done("MBB", "lumbar", "bilateral", "2026-07-06", 85),
     done("MBB", "lumbar", "right", "2026-08-03", 90),
 ]
+FACET_CERVICOTHORACIC_FOUR = [
+    done("MBB", "cervical", "left", "2026-01-05", 85),
+    done("MBB", "cervical", "left", "2026-04-06", 90),
+    done("FACET_IA", "thoracic", "right", "2026-07-06", 30),
+    done("MBB", "thoracic", "bilateral", "2026-08-03", 40),
+]
 RFA_TWO = [
     done("RFA", "lumbar", "right", "2026-02-02", 70),
     done("RFA", "lumbar", "left", "2026-06-01", 70),
 ]
-# IL, TF and a caudal recorded as sacral: all three count for the lumbar region.
+# IL, TF and a caudal recorded as sacral: all three count in the lumbar/sacral group.
 ESI_THREE = [
     done("ESI_IL", "lumbar", "bilateral", "2026-01-05", 80),
     done("ESI_TF", "lumbar", "left", "2026-02-02", 70),
@@ -134,7 +140,7 @@ FREQUENCY_CASES = [
         "facet-4-per-region/FACET_IA-day-before-oldest-leaves",
         FACET_FOUR,
         ask("FACET_IA", "lumbar", "left", "2027-01-04"),
-        refused(FREQUENCY, "2027-01-05", "lumbar region", "already has 4", "2026-01-05"),
+        refused(FREQUENCY, "2027-01-05", "lumbar/sacral region", "already has 4", "2026-01-05"),
         eligible_from="2027-01-05",
     ),
     case(
@@ -146,7 +152,7 @@ FREQUENCY_CASES = [
         "facet-4-per-region/MBB-counts-with-FACET_IA-day-before",
         FACET_FOUR,
         ask("MBB", "lumbar", "left", "2027-01-04"),
-        refused(FREQUENCY, "2027-01-05", "lumbar region", "2026-01-05", "2026-08-03"),
+        refused(FREQUENCY, "2027-01-05", "lumbar/sacral region", "2026-01-05", "2026-08-03"),
         eligible_from="2027-01-05",
     ),
     case(
@@ -155,15 +161,35 @@ FREQUENCY_CASES = [
         ask("MBB", "lumbar", "left", "2027-01-05"),
     ),
     case(
-        "facet-4-per-region/other-region-not-counted",
+        "facet-4-per-region/other-region-group-not-counted",
         FACET_FOUR,
         ask("FACET_IA", "cervical", "left", "2027-01-04"),
+    ),
+    case(
+        # The LCDs count cervical and thoracic as one region: two of each are four.
+        "facet-4-per-region/cervical-and-thoracic-count-together",
+        FACET_CERVICOTHORACIC_FOUR,
+        ask("MBB", "thoracic", "left", "2027-01-04"),
+        refused(FREQUENCY, "2027-01-05", "cervical/thoracic region", "already has 4"),
+        eligible_from="2027-01-05",
+    ),
+    case(
+        "facet-4-per-region/cervical-and-thoracic-day-oldest-leaves",
+        FACET_CERVICOTHORACIC_FOUR,
+        ask("MBB", "cervical", "right", "2027-01-05"),
+    ),
+    case(
+        "facet-4-per-region/sacral-counts-with-lumbar",
+        FACET_FOUR,
+        ask("FACET_IA", "sacral", "left", "2027-01-04"),
+        refused(FREQUENCY, "2027-01-05", "lumbar/sacral region", "already has 4"),
+        eligible_from="2027-01-05",
     ),
     case(
         "rfa-2-per-region/day-before-oldest-leaves",
         RFA_TWO,
         ask("RFA", "lumbar", "right", "2027-02-01"),
-        refused(FREQUENCY, "2027-02-02", "lumbar region", "2026-02-02", "2026-06-01"),
+        refused(FREQUENCY, "2027-02-02", "lumbar/sacral region", "2026-02-02", "2026-06-01"),
         eligible_from="2027-02-02",
     ),
     case(
@@ -177,7 +203,7 @@ FREQUENCY_CASES = [
             FREQUENCY,
             "2026-07-07",
             "6 months",
-            "lumbar region",
+            "lumbar/sacral region",
             "already has 3",
             "2026-01-05",
             "2026-03-02",
@@ -202,17 +228,25 @@ FREQUENCY_CASES = [
         ask("ESI_TF", "sacral", "right", "2026-07-07"),
     ),
     case(
-        # Only the caudal one is sacral: with the lumbar IL and TF it would be 4 in 6 months.
-        "esi-caudal/lumbar-IL-and-TF-do-not-count-for-sacral",
+        # Lumbar and sacral are one region group (the LCDs'): an S1 transforaminal recorded as
+        # sacral counts with the lumbar IL and TF, and would be a fourth in 6 months.
+        "esi-group/sacral-counts-with-lumbar",
         ESI_THREE,
         ask("ESI_TF", "sacral", "left", "2026-03-20"),
+        refused(FREQUENCY, "2026-07-07", "lumbar/sacral region", "already has 3"),
+        eligible_from="2026-07-07",
     ),
     case(
         "esi-4-per-365-days/day-before-oldest-leaves",
         ESI_FOUR,
         ask("ESI_TF", "lumbar", "left", "2027-01-04"),
         refused(
-            FREQUENCY, "2027-01-05", "12 months", "lumbar region", "already has 4", "2026-01-05"
+            FREQUENCY,
+            "2027-01-05",
+            "12 months",
+            "lumbar/sacral region",
+            "already has 4",
+            "2026-01-05",
         ),
         eligible_from="2027-01-05",
     ),
@@ -410,7 +444,7 @@ ESI_CASES = [
         "esi-14-days-apart/13-days-after",
         [done("ESI_IL", "lumbar", "bilateral", "2026-05-04", 80)],
         ask("ESI_TF", "lumbar", "left", "2026-05-17"),
-        refused(INTERVAL, "2026-05-18", "lumbar region", "2026-05-04", "14 days"),
+        refused(INTERVAL, "2026-05-18", "lumbar/sacral region", "2026-05-04", "14 days"),
         eligible_from="2026-05-18",
     ),
     case(
@@ -422,7 +456,7 @@ ESI_CASES = [
         "esi-14-days-apart/caudal-recorded-sacral-spaced-from-lumbar",
         [done("ESI_CAUDAL", "sacral", "bilateral", "2026-05-04", 80)],
         ask("ESI_IL", "lumbar", "bilateral", "2026-05-17"),
-        refused(INTERVAL, "2026-05-18", "lumbar region", "2026-05-04"),
+        refused(INTERVAL, "2026-05-18", "lumbar/sacral region", "2026-05-04"),
         eligible_from="2026-05-18",
     ),
     case(
@@ -821,6 +855,22 @@ SCS_CASES = [
         SCS_TRIAL,
         refused(PSYCH, None, "none is on file"),
         eligible_from=None,
+    ),
+    case(
+        # The most recent evaluation decides: a later one that does not clear the patient
+        # withdraws an earlier clearance.
+        "scs-trial/later-evaluation-withdraws-clearance",
+        [],
+        SCS_TRIAL,
+        refused(PSYCH, None, "the evaluation on 2026-09-01 did not clear the patient"),
+        eligible_from=None,
+        evaluations=(psych("2026-06-01"), psych("2026-09-01", cleared=False)),
+    ),
+    case(
+        "scs-trial/later-clearance-restores-it",
+        [],
+        SCS_TRIAL,
+        evaluations=(psych("2026-06-01", cleared=False), psych("2026-09-01")),
     ),
     case(
         "scs-trial/evaluation-did-not-clear",

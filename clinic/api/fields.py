@@ -107,7 +107,12 @@ class QuerySerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "getlist"):
-            names: list[str] = list(self.fields.keys())  # noqa: SIM118 (the stubs' iteration type)
+            # A list parameter (`levels`) may repeat; any other may not.
+            names: list[str] = [
+                name
+                for name, field in self.fields.items()
+                if not isinstance(field, serializers.ListField | serializers.MultipleChoiceField)
+            ]
             repeated = {
                 name: ["Give this parameter once."] for name in names if len(data.getlist(name)) > 1
             }

@@ -32,12 +32,12 @@ def count_words(n: int) -> str:
     return NUMBERS.get(n, str(n))
 
 
-def where(region: str, scope: str, side: str) -> str:
+def where(group: str, scope: str, side: str) -> str:
     if scope == "patient":
         return "this patient"
     if scope == "side":
-        return f"the {region} {side} side"
-    return f"the {region} region"
+        return f"the {group} {side} side"
+    return f"the {group} region"
 
 
 def scoped(
@@ -49,13 +49,13 @@ def scoped(
     if scope == "patient":
         yield "this patient", mine
         return
-    for region in request.regions:
-        in_region = [s for s in mine if s.in_region(region)]
+    for group in request.regions:
+        in_group = [s for s in mine if s.in_region(group)]
         if scope == "region":
-            yield where(region, scope, request.side), in_region
+            yield where(group, scope, request.side), in_group
             continue
         for side in request.sides:
-            yield where(region, scope, side), [s for s in in_region if s.covers_side(side)]
+            yield where(group, scope, side), [s for s in in_group if s.covers_side(side)]
 
 
 @dataclass(frozen=True)
@@ -337,14 +337,18 @@ class ScsPathway:
 
     def _trial(self, facts: Facts, request: Request, today: dt.date) -> Violation | None:
         since = request.on - days(self.psych_valid_days)
-        recent = [e for e in facts.psych_evaluations if since < e.on <= min(request.on, today)]
-        if any(e.cleared for e in recent):
-            return None
-        why = (
-            f"the evaluation on {max(e.on for e in recent).isoformat()} did not clear the patient"
-            if recent
-            else "none is on file"
-        )
+        known = [e for e in facts.psych_evaluations if e.on <= min(request.on, today)]
+        # The most recent evaluation decides: a later one that does not clear the patient
+        # withdraws an earlier clearance (on one date, any that does not clear decides).
+        latest = max((e.on for e in known), default=None)
+        if latest is not None and since < latest:
+            if all(e.cleared for e in known if e.on == latest):
+                return None
+            why = f"the evaluation on {latest.isoformat()} did not clear the patient"
+        elif latest is not None:
+            why = f"none is on file (the most recent is of {latest.isoformat()})"
+        else:
+            why = "none is on file"
         return Violation(
             PSYCH_EVALUATION_REQUIRED,
             f"A {facts.name(self.trial)} needs a psychological evaluation clearing the patient in "

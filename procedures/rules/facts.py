@@ -13,6 +13,21 @@ from enum import StrEnum
 
 BILATERAL = "bilateral"
 
+# Limits on spinal procedures count per region group, as the Medicare LCDs do (DOMAIN.md):
+# an S1 transforaminal recorded as sacral counts with the lumbar ones, and cervical and
+# thoracic facet sessions share one limit.
+REGION_GROUPS = {
+    "cervical": "cervical/thoracic",
+    "thoracic": "cervical/thoracic",
+    "lumbar": "lumbar/sacral",
+    "sacral": "lumbar/sacral",
+}
+
+
+def group_of(region: str) -> str:
+    """The region group a region counts in (a group names itself)."""
+    return REGION_GROUPS.get(region, region)
+
 
 class State(StrEnum):
     DONE = "done"  # performed, here or elsewhere
@@ -34,8 +49,13 @@ class Session:
     counts_as_regions: tuple[str, ...] = ()
     ref: str = ""  # where it came from, e.g. "appointment:12" or "history:4"
 
+    @property
+    def groups(self) -> frozenset[str]:
+        return frozenset(group_of(r) for r in (self.region, *self.counts_as_regions))
+
     def in_region(self, region: str) -> bool:
-        return region in self.counts_as_regions or self.region == region
+        """Whether this session counts in the region group of `region`."""
+        return group_of(region) in self.groups
 
     def covers_side(self, side: str) -> bool:
         """A bilateral session counts for both sides."""
@@ -66,7 +86,9 @@ class Request:
 
     @property
     def regions(self) -> tuple[str, ...]:
-        return (self.region, *(r for r in self.counts_as_regions if r != self.region))
+        """The region groups the requested session counts in, its own first."""
+        groups = [group_of(r) for r in (self.region, *self.counts_as_regions)]
+        return tuple(dict.fromkeys(groups))
 
     @property
     def sides(self) -> tuple[str, ...]:

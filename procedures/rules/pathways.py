@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from procedures.rules.checks import FacetPathway, ResponseRule, ScsPathway, one_per_day
 from procedures.rules.evaluate import RuleSetSpec, evaluate
-from procedures.rules.facts import BILATERAL, Facts, Request, Session, State
+from procedures.rules.facts import BILATERAL, Facts, Request, Session, State, group_of
 
 
 @dataclass(frozen=True)
@@ -126,9 +126,11 @@ def _repeats(
 ) -> list[Pathway]:
     involved = [s for s in facts.sessions if s.procedure in rule.procedures]
     found = []
-    for region in sorted({s.region for s in involved}):
-        here = sorted((s for s in involved if s.in_region(region)), key=lambda s: s.on)
+    # One line per region group (lumbar and sacral count together), named by its latest.
+    for group in sorted({group_of(s.region) for s in involved}):
+        here = sorted((s for s in involved if s.in_region(group)), key=lambda s: s.on)
         last = here[-1]
+        region = last.region
         where = (region, last.side)
         step = _next(facts, rule_set, today, last.procedure, last.procedure, where, last.on)
         found.append(
@@ -152,8 +154,14 @@ def _scs(rule: ScsPathway, facts: Facts, rule_set: RuleSetSpec, today: dt.date) 
     if not here and not facts.psych_evaluations:
         return []
     parts = []
-    cleared = sorted(e.on for e in facts.psych_evaluations if e.cleared)
-    parts.append(f"psych cleared on {cleared[-1].isoformat()}" if cleared else "no psych clearance")
+    # The most recent evaluation decides (a later one that does not clear withdraws it).
+    latest = max(facts.psych_evaluations, key=lambda e: (e.on, not e.cleared), default=None)
+    if latest is None:
+        parts.append("no psych clearance")
+    elif latest.cleared:
+        parts.append(f"psych cleared on {latest.on.isoformat()}")
+    else:
+        parts.append(f"psych evaluation on {latest.on.isoformat()} did not clear")
     parts += [f"{s.procedure} {_state(s, rule.trial_min_relief)}" for s in here]
     implants = [s for s in here if s.procedure == rule.implant]
     if implants:
