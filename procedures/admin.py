@@ -20,7 +20,9 @@ from procedures.models import (
     FacetPathwayRule,
     FrequencyLimit,
     HoldRule,
+    LevelLimit,
     MinimumInterval,
+    OneRegionPerSession,
     PatientMedication,
     PayerPriorAuthorization,
     PriorAuthorization,
@@ -55,6 +57,14 @@ class ProcedureTypeAdmin(AuditedAdmin):
 class HoldRuleInline(admin.TabularInline):  # type: ignore[type-arg]
     model = HoldRule
     extra = 0
+    fields = [
+        "bleeding_risk",
+        "hold_days",
+        "hold_hours",
+        "inr_required",
+        "prescriber_decides",
+        "restart_hours",
+    ]
 
 
 @admin.register(Drug)
@@ -110,6 +120,18 @@ class ResponseRequirementInline(RuleInline):
     ]
 
 
+class LevelLimitInline(RuleInline):
+    model = LevelLimit
+    fields = ["name", "procedure_types", "max_levels", "bilateral_allowed", "active"]
+
+
+class OneRegionPerSessionInline(RuleInline):
+    model = OneRegionPerSession
+    verbose_name = "one region per session"
+    verbose_name_plural = "one region per session"
+    fields = ["name", "procedure_types", "active"]
+
+
 class FacetPathwayInline(admin.StackedInline):  # type: ignore[type-arg]
     model = FacetPathwayRule
     extra = 0
@@ -132,6 +154,8 @@ class RuleSetAdmin(AuditedAdmin):
         FrequencyLimitInline,
         MinimumIntervalInline,
         ResponseRequirementInline,
+        LevelLimitInline,
+        OneRegionPerSessionInline,
         FacetPathwayInline,
         ScsPathwayInline,
     ]
@@ -156,6 +180,7 @@ class ProcedureHistoryAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
         "side",
         "performed_on",
         "relief_percent",
+        "relief_duration_days",
         "entered_by",
         "entered_at",
     ]

@@ -19,6 +19,8 @@ class CaseFacts:
     could_be_pregnant: bool
     holds_any: bool
     inr_needed: bool
+    # A drug whose hold-table row at this risk leaves the hold to the prescriber.
+    prescriber_decides: bool = False
 
 
 def applies(condition: str, procedures: frozenset[str], case: CaseFacts) -> bool:
@@ -31,6 +33,8 @@ def applies(condition: str, procedures: frozenset[str], case: CaseFacts) -> bool
             return case.holds_any
         case C.INR:
             return case.inr_needed
+        case C.PRESCRIBER_DECIDES:
+            return case.prescriber_decides
         case C.DIABETIC_STEROID:
             return case.diabetic and case.steroid
         case C.PREGNANCY_FLUORO:

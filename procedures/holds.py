@@ -5,6 +5,9 @@ procedure on day P in the clinic's zone, the first day without the drug is P - N
 dose is on P - N - 1, and the patient's stop reminder goes out that morning. Hour holds
 (heparins) are exact times for the nurse. The restart is the procedure's end plus the
 restart interval.
+
+A drug whose row says "prescriber decides" comes as an instruction too, with no hold: it
+plans no dates and asks the checklist for the prescriber's decision.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ class HoldInstruction:
     hold_hours: int
     inr_required: bool
     restart_hours: int
+    prescriber_decides: bool = False
+
+    @property
+    def holds(self) -> bool:
+        """True when the drug is stopped before the case (a prescriber's decision is not)."""
+        return not self.prescriber_decides and bool(self.hold_days or self.hold_hours)
 
 
 @dataclass(frozen=True)

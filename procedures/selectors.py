@@ -26,7 +26,9 @@ from procedures.models.rules import PayerRuleSet
 from procedures.rules import (
     FacetPathway,
     FrequencyLimitRule,
+    LevelLimitRule,
     MinimumIntervalRule,
+    OneRegionPerSessionRule,
     PsychEval,
     ResponseRule,
     RuleSetSpec,
@@ -99,6 +101,22 @@ def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
                 need.lookback_days,
             )
         )
+    for cap in rule_set.levellimits.filter(active=True).prefetch_related(
+        "procedure_types", "session_procedure_types"
+    ):
+        rules.append(
+            LevelLimitRule(
+                cap.name,
+                _codes(cap.procedure_types),
+                cap.max_levels,
+                cap.bilateral_allowed,
+                _codes(cap.session_procedure_types),
+            )
+        )
+    for one in rule_set.oneregionpersessions.filter(active=True).prefetch_related(
+        "procedure_types"
+    ):
+        rules.append(OneRegionPerSessionRule(one.name, _codes(one.procedure_types)))
     for facet in (
         rule_set.facetpathwayrules.filter(active=True)
         .select_related("ablation_procedure")
@@ -149,6 +167,7 @@ def history_sessions(patient_id: int) -> list[Session]:
             ),
             counts_as_regions=tuple(row.procedure_type.counts_as_regions or ()),
             ref=f"history:{row.pk}",
+            levels=tuple(row.levels or ()),
         )
         for row in rows
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -78,6 +79,8 @@ def history_add(
     side: str,
     performed_on: dt.date,
     relief_percent: int | None = None,
+    relief_duration_days: int | None = None,
+    levels: list[str] | None = None,
     notes: str = "",
     acting_user: Actor,
 ) -> ProcedureHistory:
@@ -91,6 +94,8 @@ def history_add(
         side=side,
         performed_on=performed_on,
         relief_percent=relief_percent,
+        relief_duration_days=relief_duration_days,
+        levels=list(levels or []),
         notes=notes,
         entered_by=as_user(acting_user),
     )
@@ -100,6 +105,44 @@ def history_add(
         actor=acting_user, action="history.add", instance=entry, changes=audit.snapshot(entry)
     )
     return entry
+
+
+# What a history entry's edit may change: the outcome, which is often learned after the entry.
+HISTORY_EDITABLE = ("relief_percent", "relief_duration_days", "levels")
+
+
+class HistoryEdit(NamedTuple):
+    entry: ProcedureHistory
+    changed: dict[str, list[Any]]  # {field: [before, after]}; empty when nothing changed
+
+
+@transaction.atomic
+def history_edit(*, entry: ProcedureHistory, acting_user: Actor, **changes: Any) -> HistoryEdit:
+    """Correct a history entry's relief, or add how long it lasted. Audited, before and after.
+
+    Sending a value unchanged changes nothing and writes no `write` event.
+    """
+    unknown = set(changes) - set(HISTORY_EDITABLE)
+    if unknown:
+        raise ValueError(f"Not editable on a history entry: {', '.join(sorted(unknown))}")
+    # Booking counts history and judges relief under the patient's lock: an edit takes it too,
+    # first and then the row, the order every service here keeps.
+    lock_patient(entry.patient)
+    locked = ProcedureHistory.objects.select_for_update().get(pk=entry.pk)
+    before = audit.snapshot(locked, HISTORY_EDITABLE)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    changed = audit.diff(before, audit.snapshot(locked, HISTORY_EDITABLE))
+    if changed:
+        locked.save(update_fields=list(changed))
+        audit.record(
+            actor=acting_user,
+            action="history.edit",
+            instance=locked,
+            changes={"patient": locked.patient_id, **changed},
+        )
+    return HistoryEdit(locked, changed)
 
 
 @transaction.atomic

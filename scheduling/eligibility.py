@@ -48,6 +48,7 @@ def appointment_sessions(
             relief_recorded_on=local_date(a.outcome_recorded_at) if a.outcome_recorded_at else None,
             counts_as_regions=tuple(a.procedure_type.counts_as_regions or ()),
             ref=f"appointment:{a.pk}",
+            levels=tuple(a.levels or ()),
         )
         for a in rows
     ]
@@ -89,7 +90,12 @@ class PatientRules:
         return self._holds[risk]
 
     def decide(
-        self, procedure_type: ProcedureType, region: str, side: str, day: dt.date
+        self,
+        procedure_type: ProcedureType,
+        region: str,
+        side: str,
+        day: dt.date,
+        levels: tuple[str, ...] = (),
     ) -> Decision:
         request = Request(
             procedure_type.code,
@@ -97,6 +103,7 @@ class PatientRules:
             side,
             day,
             counts_as_regions=tuple(procedure_type.counts_as_regions or ()),
+            levels=tuple(levels),
         )
         # The hold table is clinic-wide, not per payer: it joins every rule set here.
         hold_rule = AnticoagulantHoldRule("Anticoagulant hold", self.holds(procedure_type, region))
@@ -106,10 +113,10 @@ class PatientRules:
         return evaluate(self.facts, request, rules, self.today)
 
     def date_filter(
-        self, procedure_type: ProcedureType, region: str, side: str
+        self, procedure_type: ProcedureType, region: str, side: str, levels: tuple[str, ...] = ()
     ) -> Callable[[dt.date], bool]:
         def allowed(day: dt.date) -> bool:
-            return self.decide(procedure_type, region, side, day).allowed
+            return self.decide(procedure_type, region, side, day, levels).allowed
 
         return allowed
 
@@ -136,10 +143,11 @@ def require_eligible(
     region: str,
     side: str,
     day: dt.date,
+    levels: tuple[str, ...] = (),
     exclude_appointment_id: int | None = None,
 ) -> None:
     """Raise `not_eligible` with every violation, or return when the rules allow the case."""
     rules = PatientRules.load(patient, exclude_appointment_id)
-    decision = rules.decide(procedure_type, region, side, day)
+    decision = rules.decide(procedure_type, region, side, day, levels)
     if not decision.allowed:
         raise refusal(decision, procedure_type, day)

@@ -87,8 +87,14 @@ def _plural(n: int, unit: str) -> str:
 def hold_meaning(drug_name: str, rules: Iterable[HoldRule]) -> str:
     """ "Warfarin: stopped 5 days before high- and intermediate-risk procedures, INR on the day;
     restarts 6 hours after" from the drug's rows of the hold table."""
+    rules = list(rules)
     held = [r for r in rules if r.holds]
+    # "Prescriber decides" rows plan no hold: the prescriber's decision is a checklist item.
+    decided = [r.bleeding_risk for r in rules if r.prescriber_decides]
+    prescriber = f"the prescriber decides before {_risks(decided)}" if decided else ""
     if not held:
+        if prescriber:
+            return f"{drug_name}: no automatic hold; {prescriber}."
         return f"{drug_name}: no hold before any procedure."
     by_hold: dict[tuple[int, int, bool], list[str]] = {}
     for rule in held:
@@ -114,6 +120,8 @@ def hold_meaning(drug_name: str, rules: Iterable[HoldRule]) -> str:
                 for hours, risks in by_restart.items()
             )
         )
+    if prescriber:
+        parts.append(prescriber)
     return f"{drug_name}: " + "; ".join(parts) + "."
 
 
@@ -138,6 +146,9 @@ class Treatment:
     relief_percent: int | None
     here: Appointment | None  # the case, when it was done here
     notes: str = ""
+    levels: tuple[str, ...] = ()
+    # How long relief lasted, for history entered from elsewhere (None: not known).
+    relief_duration_days: int | None = None
 
 
 def phone_display(patient: Patient) -> str:
@@ -207,7 +218,15 @@ def patient_record(patient: Patient) -> PatientRecord:
     history = ProcedureHistory.objects.filter(patient=patient).select_related("procedure_type")
     treatments = [
         Treatment(
-            h.performed_on, h.procedure_type, h.region, h.side, h.relief_percent, None, h.notes
+            h.performed_on,
+            h.procedure_type,
+            h.region,
+            h.side,
+            h.relief_percent,
+            None,
+            h.notes,
+            tuple(h.levels or ()),
+            h.relief_duration_days,
         )
         for h in history
     ] + [
@@ -218,6 +237,7 @@ def patient_record(patient: Patient) -> PatientRecord:
             c.side,
             c.relief_percent,
             c,
+            levels=tuple(c.levels or ()),
         )
         for c in cases
         if c.status == Status.COMPLETED

@@ -54,6 +54,7 @@ class SlotQuery:
     side: str | None = None
     provider: Provider | None = None
     room: Room | None = None
+    levels: tuple[str, ...] = ()
     # The case being moved: it neither counts against itself in the rules nor keeps its own
     # time busy, as in the reschedule service.
     exclude_appointment_id: int | None = None
@@ -105,12 +106,14 @@ def find_slots(
         # allow the case, and skip any later date a rule forbids.
         if rules is None:
             rules = PatientRules.load(query.patient, query.exclude_appointment_id)
-        first_decision = rules.decide(procedure, query.region, query.side, local_date(begin))
+        first_decision = rules.decide(
+            procedure, query.region, query.side, local_date(begin), query.levels
+        )
         if not first_decision.allowed:
             if first_decision.eligible_from is None:
                 return []
             begin = max(begin, at_local(first_decision.eligible_from, dt.time.min))
-        rule_filter = rules.date_filter(procedure, query.region, query.side)
+        rule_filter = rules.date_filter(procedure, query.region, query.side, query.levels)
         outer = date_allowed
         date_allowed = rule_filter if outer is None else (lambda d: outer(d) and rule_filter(d))
 

@@ -27,6 +27,8 @@ from procedures.holds import HoldDates, HoldInstruction, hold_dates
 from procedures.models import (
     ChecklistCondition,
     ChecklistItemTemplate,
+    HoldRule,
+    PatientMedication,
     PriorAuthorization,
     ProcedureType,
     ValueKind,
@@ -49,9 +51,38 @@ PRIOR_AUTH = "prior_auth"
 def case_hold_instructions(
     *, patient_id: int, procedure_type: ProcedureType, region: str
 ) -> list[HoldInstruction]:
-    """The holds the patient's current drugs need before this procedure at this region."""
+    """What the hold table says about the patient's current drugs before this procedure at
+    this region: the holds, then the drugs it leaves to the prescriber (no hold, a checklist
+    item)."""
     risk = procedure_selectors.bleeding_risk(procedure_type, region)
-    return procedure_selectors.hold_instructions(patient_id, risk)
+    return procedure_selectors.hold_instructions(patient_id, risk) + prescriber_decisions(
+        patient_id, risk
+    )
+
+
+def prescriber_decisions(patient_id: int, risk: str) -> list[HoldInstruction]:
+    """The patient's current drugs whose hold-table row at this risk says "prescriber
+    decides". The row holds nothing, so the instruction plans no dates."""
+    rules = HoldRule.objects.filter(
+        bleeding_risk=risk,
+        prescriber_decides=True,
+        drug__in=PatientMedication.objects.filter(
+            patient_id=patient_id, ended_at__isnull=True
+        ).values("drug"),
+    ).select_related("drug")
+    return [
+        HoldInstruction(
+            drug=rule.drug.code,
+            drug_name=rule.drug.name,
+            bleeding_risk=risk,
+            hold_days=0,
+            hold_hours=0,
+            inr_required=False,
+            restart_hours=rule.restart_hours,
+            prescriber_decides=True,
+        )
+        for rule in rules
+    ]
 
 
 def hold_instructions_for(appointment: Appointment) -> list[HoldInstruction]:
@@ -77,7 +108,8 @@ def plan_holds(
     instructions: list[HoldInstruction], *, start: dt.datetime, end: dt.datetime
 ) -> list[PlannedHold]:
     """The dates each hold gives for a case from `start` to `end`. Booking stores these; the
-    booking preview shows them before anything is written, so both read them from here."""
+    booking preview shows them before anything is written, so both read them from here.
+    A prescriber's decision is no hold: it has no dates, no stop or restart reminder."""
     zone = clinic_zone()
     stop_clock = reminder_plan.clock_time(settings.REMINDER_HOLD_STOP_TIME)
     notice = dt.timedelta(hours=settings.REMINDER_HOUR_HOLD_NOTICE_HOURS)
@@ -94,6 +126,7 @@ def plan_holds(
             ),
         )
         for hold in instructions
+        if hold.holds
     ]
 
 
@@ -171,8 +204,9 @@ def case_facts(
         prior_auth_needed=procedure_selectors.prior_auth_needed(patient.payer_id, procedure_type),
         diabetic=patient.diabetic,
         could_be_pregnant=patient.could_be_pregnant,
-        holds_any=bool(holds),
-        inr_needed=any(h.inr_required for h in holds),
+        holds_any=any(h.holds for h in holds),
+        inr_needed=any(h.holds and h.inr_required for h in holds),
+        prescriber_decides=any(h.prescriber_decides for h in holds),
     )
 
 

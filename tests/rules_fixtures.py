@@ -14,7 +14,9 @@ from procedures.rules import (
     FacetPathway,
     Facts,
     FrequencyLimitRule,
+    LevelLimitRule,
     MinimumIntervalRule,
+    OneRegionPerSessionRule,
     PsychEval,
     Request,
     ResponseRule,
@@ -85,6 +87,26 @@ def rule_set(code: str, *, block_min_relief: int) -> RuleSetSpec:
                 50,
                 YEAR,
             ),
+            LevelLimitRule(
+                "Facet blocks and injections: at most 2 levels a session", FACET_DIAGNOSTIC, 2, True
+            ),
+            LevelLimitRule(
+                "Radiofrequency ablation: at most 2 levels a session", frozenset({"RFA"}), 2, True
+            ),
+            LevelLimitRule(
+                "Transforaminal epidural: at most 2 levels a session",
+                frozenset({"ESI_TF"}),
+                2,
+                True,
+                ESI,
+            ),
+            LevelLimitRule(
+                "Interlaminar epidural: one level, one side", frozenset({"ESI_IL"}), 1, False, ESI
+            ),
+            LevelLimitRule(
+                "Caudal epidural: one level, one side", frozenset({"ESI_CAUDAL"}), 1, False, ESI
+            ),
+            OneRegionPerSessionRule("Epidural steroid injections: one region a session", ESI),
             FacetPathway(
                 f"Two diagnostic blocks with at least {block_min_relief}% relief before ablation",
                 blocks=frozenset({"MBB"}),
@@ -124,6 +146,7 @@ def done(
     relief: int | None = None,
     *,
     recorded_on: str | dt.date | None = None,
+    levels: tuple[str, ...] = (),
 ) -> Session:
     """A performed session (here or elsewhere), with its relief if recorded."""
     return Session(
@@ -135,10 +158,13 @@ def done(
         relief,
         day(recorded_on) if recorded_on is not None else None,
         COUNTS_AS_REGIONS.get(procedure, ()),
+        levels=levels,
     )
 
 
-def booked(procedure: str, region: str, side: str, on: str | dt.date) -> Session:
+def booked(
+    procedure: str, region: str, side: str, on: str | dt.date, levels: tuple[str, ...] = ()
+) -> Session:
     """A scheduled session, not done yet (so no relief)."""
     return Session(
         procedure,
@@ -147,6 +173,7 @@ def booked(procedure: str, region: str, side: str, on: str | dt.date) -> Session
         day(on),
         State.BOOKED,
         counts_as_regions=COUNTS_AS_REGIONS.get(procedure, ()),
+        levels=levels,
     )
 
 
@@ -154,8 +181,12 @@ def psych(on: str | dt.date, cleared: bool = True) -> PsychEval:
     return PsychEval(day(on), cleared)
 
 
-def ask(procedure: str, region: str, side: str, on: str | dt.date) -> Request:
-    return Request(procedure, region, side, day(on))
+def ask(
+    procedure: str, region: str, side: str, on: str | dt.date, levels: tuple[str, ...] = ()
+) -> Request:
+    return Request(
+        procedure, region, side, day(on), COUNTS_AS_REGIONS.get(procedure, ()), levels=levels
+    )
 
 
 def judge(

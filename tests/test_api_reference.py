@@ -31,7 +31,7 @@ CATALOG = {
     "SCS_TRIAL": (60, "high", ["63650"], True),
     "SCS_IMPLANT": (120, "high", ["63650", "63685"], True),
     "KYPHOPLASTY": (60, "high", ["22513-22515"], True),
-    "DISCOGRAPHY": (60, "high", ["62290", "62291"], True),
+    "DISCOGRAPHY": (60, "intermediate", ["62290", "62291"], True),  # ASRA 2018: intradiscal
 }
 
 DRUG_CODES = {
@@ -45,14 +45,24 @@ DRUG_CODES = {
     "edoxaban",
     "dabigatran",
     "aspirin",
+    "aspirin_secondary",
     "cilostazol",
+    "dipyridamole",
+    "heparin_iv",
+    "heparin_sc",
     "enoxaparin_prophylactic",
     "enoxaparin_therapeutic",
+    "dalteparin",
     "ibuprofen",
     "diclofenac",
     "ketorolac",
+    "etodolac",
+    "indomethacin",
     "naproxen",
     "meloxicam",
+    "nabumetone",
+    "oxaprozin",
+    "piroxicam",
 }
 
 # drug: hold days at (high, intermediate, low), restart hours, INR on the day when held.
@@ -66,13 +76,22 @@ DAY_HOLDS = {
     "rivaroxaban": ((3, 3, 0), 24, False),
     "edoxaban": ((3, 3, 0), 24, False),
     "dabigatran": ((4, 4, 0), 24, False),
+    # Aspirin before intermediate risk, and secondary-prevention aspirin before high and
+    # intermediate: the prescriber decides, so no days are planned.
     "aspirin": ((6, 0, 0), 24, False),
+    "aspirin_secondary": ((0, 0, 0), 24, False),
     "cilostazol": ((2, 0, 0), 24, False),
+    "dipyridamole": ((2, 0, 0), 24, False),
     "ibuprofen": ((1, 0, 0), 24, False),
     "diclofenac": ((1, 0, 0), 24, False),
     "ketorolac": ((1, 0, 0), 24, False),
+    "etodolac": ((2, 0, 0), 24, False),
+    "indomethacin": ((2, 0, 0), 24, False),
     "naproxen": ((4, 0, 0), 24, False),
     "meloxicam": ((4, 0, 0), 24, False),
+    "nabumetone": ((6, 0, 0), 24, False),
+    "oxaprozin": ((10, 0, 0), 24, False),
+    "piroxicam": ((10, 0, 0), 24, False),
 }
 RISKS = ("high", "intermediate", "low")
 
@@ -174,6 +193,7 @@ def test_warfarin_is_held_five_days_with_an_inr_before_high_and_intermediate_ris
         "hold_hours": 0,
         "inr_required": True,
         "restart_hours": 6,
+        "prescriber_decides": False,
     }
     assert holds["intermediate"] == {
         "bleeding_risk": "intermediate",
@@ -181,6 +201,7 @@ def test_warfarin_is_held_five_days_with_an_inr_before_high_and_intermediate_ris
         "hold_hours": 0,
         "inr_required": True,
         "restart_hours": 6,
+        "prescriber_decides": False,
     }
     assert holds["low"] == {
         "bleeding_risk": "low",
@@ -188,6 +209,7 @@ def test_warfarin_is_held_five_days_with_an_inr_before_high_and_intermediate_ris
         "hold_hours": 0,
         "inr_required": False,
         "restart_hours": 6,
+        "prescriber_decides": False,
     }
 
 
@@ -206,7 +228,11 @@ def test_each_day_counted_hold_matches_the_asra_table(drugs, code):
 
 @pytest.mark.parametrize(
     ("code", "hours", "restart", "restart_low"),
-    [("enoxaparin_prophylactic", 12, 12, 4), ("enoxaparin_therapeutic", 24, 24, 4)],
+    [
+        ("enoxaparin_prophylactic", 12, 12, 4),
+        ("enoxaparin_therapeutic", 24, 24, 4),
+        ("dalteparin", 24, 24, 4),
+    ],
 )
 def test_enoxaparin_is_held_in_hours_at_every_risk_and_restarts_sooner_after_low_risk(
     drugs, code, hours, restart, restart_low

@@ -9,14 +9,15 @@ import pytest
 
 from procedures import selectors
 from procedures.holds import HoldInstruction, eligible_from, hold_dates
-from procedures.models import HoldRule, PatientMedication, ProcedureType
+from procedures.models import Drug, HoldRule, PatientMedication, ProcedureType
 from tests.factories import PatientFactory, drug
 
 NY = ZoneInfo("America/New_York")
 NINE = dt.time(9, 0)
 NOTICE = dt.timedelta(hours=12)
 
-# DOMAIN.md: drug -> (high, intermediate, low) as ("5d"|"12h"|None, restart hours by risk)
+# DOMAIN.md: drug -> (high, intermediate, low) as ("5d"|"12h"|None, restart hours by risk);
+# "decides": the prescriber decides (no hold; a checklist item).
 TABLE = {
     "warfarin": (("5d", "5d", None), (6, 6, 6)),
     "acenocoumarol": (("3d", "3d", None), (24, 24, 24)),
@@ -27,15 +28,25 @@ TABLE = {
     "rivaroxaban": (("3d", "3d", None), (24, 24, 24)),
     "edoxaban": (("3d", "3d", None), (24, 24, 24)),
     "dabigatran": (("4d", "4d", None), (24, 24, 24)),
-    "aspirin": (("6d", None, None), (24, 24, 24)),
+    "aspirin": (("6d", "decides", None), (24, 24, 24)),
+    "aspirin_secondary": (("decides", "decides", None), (24, 24, 24)),
     "cilostazol": (("2d", None, None), (24, 24, 24)),
+    "dipyridamole": (("2d", None, None), (24, 24, 24)),
+    "heparin_iv": (("6h", "6h", "6h"), (2, 2, 2)),
+    "heparin_sc": (("24h", "6h", "6h"), (6, 2, 2)),
     "enoxaparin_prophylactic": (("12h", "12h", "12h"), (12, 12, 4)),
     "enoxaparin_therapeutic": (("24h", "24h", "24h"), (24, 24, 4)),
+    "dalteparin": (("24h", "24h", "24h"), (24, 24, 4)),
     "ibuprofen": (("1d", None, None), (24, 24, 24)),
     "diclofenac": (("1d", None, None), (24, 24, 24)),
     "ketorolac": (("1d", None, None), (24, 24, 24)),
+    "etodolac": (("2d", None, None), (24, 24, 24)),
+    "indomethacin": (("2d", None, None), (24, 24, 24)),
     "naproxen": (("4d", None, None), (24, 24, 24)),
     "meloxicam": (("4d", None, None), (24, 24, 24)),
+    "nabumetone": (("6d", None, None), (24, 24, 24)),
+    "oxaprozin": (("10d", None, None), (24, 24, 24)),
+    "piroxicam": (("10d", None, None), (24, 24, 24)),
 }
 RISKS = ("high", "intermediate", "low")
 CASES = [
@@ -50,14 +61,23 @@ def local(*args: int) -> dt.datetime:
 
 
 @pytest.mark.django_db
+def test_the_table_here_is_every_drug_the_migrations_seed():
+    assert set(Drug.objects.values_list("code", flat=True)) == set(TABLE)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("code", "risk", "hold", "restart"), CASES)
 def test_each_drug_at_each_risk_holds_and_restarts_as_the_table_says(code, risk, hold, restart):
     patient = PatientFactory()
     PatientMedication.objects.create(patient=patient, drug=drug(code))
     [instruction] = selectors.hold_instructions(patient.pk, risk) or [None]
-    if hold is None:
+    row = HoldRule.objects.get(drug__code=code, bleeding_risk=risk)
+    assert row.prescriber_decides is (hold == "decides")
+    if hold is None or hold == "decides":
         assert instruction is None
-        assert not HoldRule.objects.get(drug__code=code, bleeding_risk=risk).holds
+        assert not row.holds
+        assert (row.hold_days, row.hold_hours, row.inr_required) == (0, 0, False)
+        assert row.restart_hours == restart
         return
     assert instruction is not None
     amount, unit = int(hold[:-1]), hold[-1]
@@ -94,6 +114,8 @@ def test_each_drug_at_each_risk_holds_and_restarts_as_the_table_says(code, risk,
         ("ESI_IL", "lumbar", "intermediate"),
         ("SCS_TRIAL", "thoracic", "high"),
         ("TPI", "cervical", "low"),
+        ("DISCOGRAPHY", "lumbar", "intermediate"),  # ASRA 2018: intradiscal
+        ("KYPHOPLASTY", "thoracic", "high"),
     ],
 )
 def test_the_bleeding_risk_comes_from_the_procedure_and_for_facets_the_region(code, region, risk):

@@ -203,16 +203,16 @@ def test_a_case_that_waiting_cannot_cure_says_so_plainly(clinic, scheduler):
 def test_when_every_violation_lifts_but_a_later_rule_takes_over_the_page_names_that_rule(
     clinic, scheduler
 ):
-    # An epidural booked on Wednesday, asked about again for that day (as after a lost race):
-    # the spacing rule lifts on the 18th, when the first one's relief is still to record.
+    # An epidural booked for Wednesday the 18th, asked about for the 5th: the spacing rule
+    # lifts 14 days after the booked one, on 2 December, when its relief is still to record.
     patient = PatientFactory()
-    book_case(clinic, patient=patient, start=local(2026, 11, 4, 9, 0), code="ESI_IL")
+    book_case(clinic, patient=patient, start=local(2026, 11, 18, 9, 0), code="ESI_IL")
 
-    response = search(scheduler, patient, procedure_type="ESI_IL", **{"from": "2026-11-04"})
+    response = search(scheduler, patient, procedure_type="ESI_IL", **{"from": "2026-11-05"})
 
     eligibility = visible_text(section(response, "eligibility-heading"))
-    assert "Lifts on Wednesday 18 November 2026." in eligibility
-    assert "From Wednesday 18 November 2026, still:" in eligibility
+    assert "Lifts on Wednesday 2 December 2026." in eligibility
+    assert "From Wednesday 2 December 2026, still:" in eligibility
     assert "relief must be recorded first" in eligibility
     assert "Waiting alone will not make this case possible." in eligibility
 

@@ -93,7 +93,7 @@ def make_station_day(clinic: SmallClinic) -> StationDay:
             patient=PatientFactory(first_name="Farid", last_name="Haddad"),
             start=local(*at, 13, 0),
             code="ESI_IL",
-            side="bilateral",
+            side="left",
             provider=clinic.ortiz,
             room=clinic.suite2,
         )

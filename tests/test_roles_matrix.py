@@ -26,7 +26,12 @@ from rest_framework.test import APIClient
 from clinic.api.tokens import issue_token
 from clinic.models import Patient, Payer
 from clinic.roles import assign_role
-from procedures.models import AuthorizationStatus, PriorAuthorization, ProcedureType
+from procedures.models import (
+    AuthorizationStatus,
+    PriorAuthorization,
+    ProcedureHistory,
+    ProcedureType,
+)
 from tests.factories import PatientFactory, PatientMedicationFactory
 from tests.scheduling_helpers import book_case, local, make_small_clinic
 
@@ -64,6 +69,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     # Clinical facts: the nurses'
     ("GET", "/api/patients/{pk}/history/"): ALL,
     ("POST", "/api/patients/{pk}/history/"): NURSING,
+    ("PATCH", "/api/patients/{pk}/history/{entry_id}/"): NURSING,
     ("GET", "/api/patients/{pk}/psych-evaluations/"): ALL,
     ("POST", "/api/patients/{pk}/psych-evaluations/"): NURSING,
     ("GET", "/api/patients/{pk}/medications/"): ALL,
@@ -175,6 +181,13 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
             payer=Payer.objects.order_by("pk").first(),
             status=AuthorizationStatus.REQUESTED,
         )
+        entry = ProcedureHistory.objects.create(
+            patient=patient,
+            procedure_type=ProcedureType.objects.get(code="MBB"),
+            region="lumbar",
+            side="left",
+            performed_on=timezone.localdate() - dt.timedelta(days=30),
+        )
         User = get_user_model()
         users = {}
         for who in (S, N, M, "no role"):
@@ -189,6 +202,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
                 "prior-authorizations": authorization.pk,
                 "item_id": item.pk,
                 "medication_id": medication.pk,
+                "entry_id": entry.pk,
             },
             users=users,
         )

@@ -422,6 +422,8 @@ def test_deleting_a_rule_set_audits_it_with_every_rule_and_payer_link_it_takes_a
             "frequencylimits",
             "minimumintervals",
             "responserequirements",
+            "levellimits",
+            "oneregionpersessions",
             "facetpathwayrules",
             "scspathwayrules",
         )
@@ -469,7 +471,9 @@ def test_a_rule_set_deleted_from_the_list_action_is_audited_too(manager):
         "procedures.ruleset",
         str(commercial.pk),
     )
-    assert len(events) == 1 + 10 + 2  # the set, its ten rules, its two payer links
+    # The set, its sixteen rules (ten limits and pathways, five level limits, one region a
+    # session), its two payer links.
+    assert len(events) == 1 + 16 + 2
 
 
 # --- The catalog --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from tests.rules_fixtures import ask, done, judge
 
 def caudal(region: str, on: str):
     return dataclasses.replace(
-        ask("ESI_CAUDAL", region, "bilateral", on), counts_as_regions=("lumbar", "sacral")
+        ask("ESI_CAUDAL", region, "left", on), counts_as_regions=("lumbar", "sacral")
     )
 
 

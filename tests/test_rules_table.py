@@ -455,14 +455,14 @@ ESI_CASES = [
     case(
         "esi-14-days-apart/caudal-recorded-sacral-spaced-from-lumbar",
         [done("ESI_CAUDAL", "sacral", "bilateral", "2026-05-04", 80)],
-        ask("ESI_IL", "lumbar", "bilateral", "2026-05-17"),
+        ask("ESI_IL", "lumbar", "left", "2026-05-17"),
         refused(INTERVAL, "2026-05-18", "lumbar/sacral region", "2026-05-04"),
         eligible_from="2026-05-18",
     ),
     case(
         "esi-14-days-apart/other-region-not-spaced",
         [done("ESI_IL", "lumbar", "bilateral", "2026-05-04", 80)],
-        ask("ESI_IL", "cervical", "bilateral", "2026-05-05"),
+        ask("ESI_IL", "cervical", "left", "2026-05-05"),
     ),
     case(
         "esi-repeat/previous-49-percent",

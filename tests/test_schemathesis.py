@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
 from clinic.api.tokens import issue_token
 from clinic.models import Patient
 from clinic.roles import Role
-from procedures.models import PatientMedication, PriorAuthorization
+from procedures.models import PatientMedication, PriorAuthorization, ProcedureHistory
 from scheduling.demo.build import build_demo
 from scheduling.models import Appointment, ChecklistItem
 
@@ -69,12 +69,15 @@ class DemoIds:
     checklist_items: list[dict[str, int]]
     medications: list[dict[str, int]]
     authorizations: list[dict[str, int]]
+    history_entries: list[dict[str, int]]
 
     def for_path(self, path: str) -> list[dict[str, int]]:
         if "{item_id}" in path:
             return self.checklist_items
         if "{medication_id}" in path:
             return self.medications
+        if "{entry_id}" in path:
+            return self.history_entries
         if path.startswith("/api/patients/{id}"):
             return self.patients
         if path.startswith("/api/appointments/{id}"):
@@ -105,6 +108,10 @@ def demo_ids() -> DemoIds:
         ],
         authorizations=[
             {"id": pk} for pk in PriorAuthorization.objects.values_list("pk", flat=True)[:6]
+        ],
+        history_entries=[
+            {"id": p, "entry_id": e}
+            for p, e in ProcedureHistory.objects.values_list("patient_id", "pk")[:8]
         ],
     )
 
@@ -141,7 +148,8 @@ def operations(api_schema: Any) -> list[Any]:
 def may_call(operation: Any, role: str | None) -> bool:
     """Whether the role may call the operation, as the view declares it."""
     path = operation.path.replace("{id}", "1").replace("{item_id}", "1")
-    view = resolve(path.replace("{medication_id}", "1")).func.cls
+    path = path.replace("{medication_id}", "1").replace("{entry_id}", "1")
+    view = resolve(path).func.cls
     if not hasattr(view, "allowed_roles"):
         return True  # signing in and out: open to all, each checks its own credentials
     allowed = view.allowed_roles

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from clinic.api.fields import ClinicDateField, ClinicModelSerializer
 from clinic.api.serializers import CodeRelatedField
+from procedures.api.fields import LevelsField, check_levels_in_region
 from procedures.choices import Region, Side
 from procedures.models import (
     Drug,
@@ -17,6 +18,7 @@ from procedures.models import (
     PsychEvaluation,
     RegionalBleedingRisk,
 )
+from procedures.models.history import RELIEF_DURATION_MAX_DAYS
 
 
 class RegionalRiskSerializer(ClinicModelSerializer):
@@ -54,7 +56,14 @@ class ProcedureTypeSerializer(ClinicModelSerializer):
 class HoldRuleSerializer(ClinicModelSerializer):
     class Meta:
         model = HoldRule
-        fields = ["bleeding_risk", "hold_days", "hold_hours", "inr_required", "restart_hours"]
+        fields = [
+            "bleeding_risk",
+            "hold_days",
+            "hold_hours",
+            "inr_required",
+            "restart_hours",
+            "prescriber_decides",
+        ]
 
 
 class DrugSerializer(ClinicModelSerializer):
@@ -82,6 +91,27 @@ class MedicationSerializer(ClinicModelSerializer):
         fields = ["id", "patient", "drug", "drug_name", "added_at", "ended_at"]
 
 
+def relief_percent_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text="Relief measured after the procedure, 0-100; null if not known.",
+    )
+
+
+def relief_duration_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=RELIEF_DURATION_MAX_DAYS,
+        required=False,
+        allow_null=True,
+        help_text="How long relief of at least 50% lasted, in days (at most the days since "
+        "the procedure); null if not known, which the repeat rules treat as not yet proved.",
+    )
+
+
 class HistoryInputSerializer(serializers.Serializer):
     procedure_type = CodeRelatedField(
         slug_field="code", queryset=ProcedureType.objects.all(), help_text="Procedure code."
@@ -89,15 +119,18 @@ class HistoryInputSerializer(serializers.Serializer):
     region = serializers.ChoiceField(choices=Region.choices)
     side = serializers.ChoiceField(choices=Side.choices)
     performed_on = ClinicDateField()
-    relief_percent = serializers.IntegerField(
-        min_value=0, max_value=100, required=False, allow_null=True
-    )
+    levels = LevelsField()
+    relief_percent = relief_percent_field()
+    relief_duration_days = relief_duration_field()
     notes = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
 
     def validate_performed_on(self, value: dt.date) -> dt.date:
         if value > timezone.localdate():
             raise serializers.ValidationError("History is for procedures already done.")
         return value
+
+    def validate(self, attrs: dict) -> dict:
+        return check_levels_in_region(attrs)
 
 
 class HistorySerializer(ClinicModelSerializer):
@@ -114,10 +147,24 @@ class HistorySerializer(ClinicModelSerializer):
             "region",
             "side",
             "performed_on",
+            "levels",
             "relief_percent",
+            "relief_duration_days",
             "notes",
             "entered_at",
         ]
+
+
+class HistoryEditSerializer(serializers.Serializer):
+    """What a history entry's PATCH may change: the outcome, learned or corrected later.
+
+    The procedure itself (type, region, side, date) is not edited: a wrong one is a
+    different procedure, entered anew.
+    """
+
+    relief_percent = relief_percent_field()
+    relief_duration_days = relief_duration_field()
+    levels = LevelsField(help_text="The levels treated, when learned later.")
 
 
 class PsychEvaluationInputSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""Thin views over the catalog and medications."""
+"""Thin views over the catalog and a patient's clinical facts (history, psych evaluations)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,18 @@ from clinic.api.audited import showing
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
 from clinic.permissions import ALL_ROLES, NURSING, acting_user
+from clinic.read_audit import record_read
 from procedures import selectors, services
 from procedures.api.serializers import (
     DrugSerializer,
+    HistoryEditSerializer,
     HistoryInputSerializer,
     HistorySerializer,
     ProcedureTypeSerializer,
     PsychEvaluationInputSerializer,
     PsychEvaluationSerializer,
 )
+from procedures.models import ProcedureHistory
 
 
 @extend_schema(tags=["reference data"], summary="The procedure catalog")
@@ -81,6 +84,36 @@ class PatientHistoryList(APIView):
         return showing(
             request, [patient], HistorySerializer(entry).data, status=status.HTTP_201_CREATED
         )
+
+
+@extend_schema(tags=["patients"])
+class PatientHistoryEntry(APIView):
+    # Whoever may enter history may correct it, or add how long relief lasted when that news
+    # comes in later: the same clinical fact.
+    allowed_roles = {"PATCH": PatientHistoryList.allowed_roles["POST"]}
+
+    @extend_schema(
+        summary="Correct a history entry's relief, or add how long it lasted (audited)",
+        description=(
+            "Only `relief_percent` and `relief_duration_days` change; send either, or both. "
+            "`null` clears a value back to unknown. A duration reaching past today is refused. "
+            "An entry of another patient is a 404."
+        ),
+        request=HistoryEditSerializer,
+        responses={200: HistorySerializer, **BAD_INPUT, **AUTH_ERRORS, **NOT_FOUND},
+    )
+    def patch(self, request: Request, pk: int, entry_id: int) -> Response:
+        entry = get_object_or_404(ProcedureHistory, pk=entry_id, patient_id=pk)
+        serializer = HistoryEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        edited, changed = services.history_edit(
+            entry=entry, acting_user=acting_user(request), **serializer.validated_data
+        )
+        if not changed:
+            # The read audit counts a successful PATCH's `write` event as the read of its answer
+            # and writes no `read`; an edit that changed nothing wrote no event, so record one.
+            record_read(request._request, [edited.patient_id])
+        return showing(request, [edited.patient_id], HistorySerializer(edited).data)
 
 
 @extend_schema(tags=["patients"])

@@ -76,7 +76,7 @@ class Drug(models.Model):
         DOAC = "doac", "Direct oral anticoagulant"
         P2Y12 = "p2y12", "P2Y12 inhibitor"
         ANTIPLATELET = "antiplatelet", "Other antiplatelet"
-        HEPARIN = "heparin", "Low-molecular-weight heparin"
+        HEPARIN = "heparin", "Heparin (unfractionated or low-molecular-weight)"
         NSAID = "nsaid", "NSAID"
 
     code = models.SlugField(max_length=40, unique=True)
@@ -96,6 +96,8 @@ class HoldRule(models.Model):
 
     Day counts are whole days without the drug before the procedure day; hour counts
     (heparins) are exact times for the nurse. Zero days and zero hours mean no hold.
+    "Prescriber decides" (aspirin taken for secondary prevention, ASRA 2018) plans no hold
+    at all: the case's checklist asks for the prescriber's recorded decision instead.
     """
 
     drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="hold_rules")
@@ -108,11 +110,27 @@ class HoldRule(models.Model):
     restart_hours = models.PositiveSmallIntegerField(
         help_text="Hours after the procedure ends at which the drug may restart."
     )
+    prescriber_decides = models.BooleanField(
+        default=False,
+        help_text="No automatic hold: the checklist asks for the prescriber's decision on "
+        "this drug instead. Hold days and hours must then be zero.",
+    )
 
     class Meta:
         ordering = ["drug__name", "bleeding_risk"]
         constraints = [
-            models.UniqueConstraint(fields=["drug", "bleeding_risk"], name="one_hold_per_drug_risk")
+            models.UniqueConstraint(
+                fields=["drug", "bleeding_risk"], name="one_hold_per_drug_risk"
+            ),
+            # A row that leaves the decision to the prescriber and also holds would plan a
+            # hold the prescriber never chose.
+            models.CheckConstraint(
+                condition=models.Q(prescriber_decides=False)
+                | models.Q(hold_days=0, hold_hours=0, inr_required=False),
+                name="prescriber_decides_holds_nothing",
+                violation_error_message="When the prescriber decides, hold days and hours are "
+                "zero and no INR is planned.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,7 +138,7 @@ class HoldRule(models.Model):
 
     @property
     def holds(self) -> bool:
-        return bool(self.hold_days or self.hold_hours)
+        return not self.prescriber_decides and bool(self.hold_days or self.hold_hours)
 
 
 class PatientMedication(models.Model):

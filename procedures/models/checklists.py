@@ -18,6 +18,10 @@ class ChecklistCondition(models.TextChoices):
     PRIOR_AUTH = "prior_auth", "The procedure needs prior authorization for the patient's payer"
     HOLD_PLAN = "hold_plan", "A blood thinner is held"
     INR = "inr", "Warfarin or acenocoumarol is held"
+    PRESCRIBER_DECIDES = (
+        "prescriber_decides",
+        "The hold table leaves a drug the patient takes to the prescriber",
+    )
     DIABETIC_STEROID = "diabetic_steroid", "Diabetic patient and a steroid procedure"
     PREGNANCY_FLUORO = "pregnancy_fluoro", "Patient could be pregnant and fluoroscopy is used"
     CONTRAST = "contrast", "Fluoroscopy with contrast"

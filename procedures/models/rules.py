@@ -131,3 +131,32 @@ class ScsPathwayRule(RuleBase):
         help_text="A patient whose trial gave enough relief and who has no implant booked this "
         "many days after the trial is listed on the dashboard's stuck patients.",
     )
+
+
+class LevelLimit(RuleBase):
+    """At most `max_levels` spinal levels a session of these procedures (too_many_levels).
+
+    A session is the day's cases of these procedures in one region group, combined: a left
+    and a right case booked apart add their levels; bilateral at one level is one level.
+    """
+
+    procedure_types = models.ManyToManyField(ProcedureType, related_name="+")
+    session_procedure_types = models.ManyToManyField(
+        ProcedureType,
+        related_name="+",
+        blank=True,
+        help_text="Procedures whose same-day cases share the session and add their levels "
+        "(every epidural for an epidural); empty: the procedures above.",
+    )
+    max_levels = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    bilateral_allowed = models.BooleanField(
+        default=True, help_text="Unticked: a bilateral case is refused (one side at a time)."
+    )
+
+
+class OneRegionPerSession(RuleBase):
+    """A session of these procedures treats one region group (one_region_per_session)."""
+
+    procedure_types = models.ManyToManyField(ProcedureType, related_name="+")

@@ -9,13 +9,16 @@ from procedures.rules.checks import (
 )
 from procedures.rules.evaluate import Decision, Refusal, RuleSetSpec, evaluate, first_allowed
 from procedures.rules.facts import Facts, PsychEval, Request, Session, State, Violation
+from procedures.rules.sessions import LevelLimitRule, OneRegionPerSessionRule
 
 __all__ = [
     "Decision",
     "FacetPathway",
     "Facts",
     "FrequencyLimitRule",
+    "LevelLimitRule",
     "MinimumIntervalRule",
+    "OneRegionPerSessionRule",
     "PsychEval",
     "Refusal",
     "Request",

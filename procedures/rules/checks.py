@@ -121,8 +121,11 @@ class MinimumIntervalRule:
             return []
         found = []
         for place, sessions in scoped(facts, self.procedures, self.scope, request):
+            # Same-day cases are one session: intervals count between different dates only.
             close = [
-                d for d in session_days(sessions) if abs((request.on - d).days) < self.min_days
+                d
+                for d in session_days(sessions)
+                if d != request.on and abs((request.on - d).days) < self.min_days
             ]
             if close:
                 listed = ", ".join(d.isoformat() for d in close)
@@ -227,8 +230,14 @@ class FacetPathway:
                 found.append(violation)
         return found
 
-    def _since_last_ablation(self, here: list[Session]) -> tuple[Session | None, list[Session]]:
-        ablations = one_per_day([s for s in here if s.procedure == self.ablation])
+    def _since_last_ablation(
+        self, here: list[Session], levels: tuple[str, ...] = ()
+    ) -> tuple[Session | None, list[Session]]:
+        # A repeat is judged per side and level: an ablation elsewhere in the region group
+        # (other levels) is not the last one here.
+        ablations = one_per_day(
+            [s for s in here if s.procedure == self.ablation and s.treats_any(levels)]
+        )
         last = ablations[0] if ablations else None
         blocks = [
             s for s in here if s.procedure in self.blocks and (last is None or s.on > last.on)
@@ -258,7 +267,7 @@ class FacetPathway:
         self, facts: Facts, request: Request, side: str, here: list[Session]
     ) -> Violation | None:
         what = f"{facts.name(self.ablation)} of the {request.region} {side} side"
-        last, blocks = self._since_last_ablation(here)
+        last, blocks = self._since_last_ablation(here, request.levels)
         if last is not None and last.relief is not None and last.relief >= self.repeat_min_relief:
             allowed_from = last.on + days(self.repeat_min_days)
             if request.on < allowed_from:
@@ -303,6 +312,18 @@ class FacetPathway:
                 f"{pending[0].on.isoformat()} first.",
             )
         positive = [b for b in recent if b.relief is not None and b.relief >= self.block_min_relief]
+        uncovered = [
+            level
+            for level in request.levels
+            if any(b.levels and level not in b.levels for b in positive)
+        ]
+        if len(positive) == self.blocks_required and uncovered:
+            # Every level ablated must have been blocked, positively, in both blocks.
+            return Violation(
+                PATHWAY_INCOMPLETE,
+                f"{needs} at each level; {found_text}. Not blocked in both: "
+                f"{', '.join(uncovered)}.",
+            )
         if len(positive) < self.blocks_required:
             if len(recent) == self.blocks_required:
                 # The latest is positive but an earlier one was not: one more positive block.

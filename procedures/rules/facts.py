@@ -48,6 +48,9 @@ class Session:
     # Regions this session counts for whatever region was recorded (caudal epidurals).
     counts_as_regions: tuple[str, ...] = ()
     ref: str = ""  # where it came from, e.g. "appointment:12" or "history:4"
+    # The spinal levels treated; empty when not recorded (older rows), which a level rule
+    # reads as matching every level.
+    levels: tuple[str, ...] = ()
 
     @property
     def groups(self) -> frozenset[str]:
@@ -60,6 +63,10 @@ class Session:
     def covers_side(self, side: str) -> bool:
         """A bilateral session counts for both sides."""
         return self.side == side or self.side == BILATERAL
+
+    def treats_any(self, levels: tuple[str, ...]) -> bool:
+        """Whether it treated one of `levels`; unknown levels (either side) match every level."""
+        return not self.levels or not levels or bool(set(self.levels) & set(levels))
 
     def describe(self) -> str:
         relief = "relief not recorded" if self.relief is None else f"{self.relief}%"
@@ -83,6 +90,8 @@ class Request:
     # Regions the requested session will count for besides its own (a caudal epidural
     # recorded as sacral also counts as lumbar), so its limits are checked there too.
     counts_as_regions: tuple[str, ...] = ()
+    # The spinal levels to treat; empty when not given (then level rules see one level).
+    levels: tuple[str, ...] = ()
 
     @property
     def regions(self) -> tuple[str, ...]:

@@ -21,8 +21,10 @@ class AnticoagulantHoldRule:
     def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
         found = []
         for hold in self.holds:
-            if not hold.hold_days:
-                continue  # hour holds are timed by the nurse on the day
+            if not hold.holds or not hold.hold_days:
+                # Hour holds are timed by the nurse on the day; a prescriber's decision
+                # is a checklist item, not a date.
+                continue
             last_dose = request.on - dt.timedelta(days=hold.hold_days + 1)
             if last_dose < today:
                 cure = eligible_from(hold.hold_days, today)

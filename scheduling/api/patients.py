@@ -17,6 +17,7 @@ from clinic.api.serializers import CodeRelatedField
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
 from clinic.permissions import ALL_ROLES
+from procedures.api.fields import LevelsField, check_levels_in_region
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
 from procedures.rules.pathways import pathways
@@ -28,6 +29,10 @@ class EligibilityQuerySerializer(QuerySerializer):
     region = serializers.ChoiceField(choices=Region.choices)
     side = serializers.ChoiceField(choices=Side.choices)
     date = ClinicDateField(required=False, help_text="Default: today (clinic time).")
+    levels = LevelsField(help_text="Spinal levels, e.g. `levels=L4-L5&levels=L5-S1`.")
+
+    def validate(self, attrs: dict) -> dict:
+        return check_levels_in_region(attrs)
 
 
 class EligibilitySerializer(serializers.Serializer):
@@ -81,7 +86,13 @@ class PatientEligibility(APIView):
         data = params.validated_data
         rules = PatientRules.load(patient)
         day = data.get("date") or timezone.localdate()
-        decision = rules.decide(data["procedure_type"], data["region"], data["side"], day)
+        decision = rules.decide(
+            data["procedure_type"],
+            data["region"],
+            data["side"],
+            day,
+            tuple(data.get("levels", ())),
+        )
         return showing(
             request,
             [patient],

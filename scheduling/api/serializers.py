@@ -14,6 +14,7 @@ from clinic.api.fields import (
 )
 from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
+from procedures.api.fields import LevelsField, check_levels_in_region
 from procedures.choices import Region, Side
 from procedures.models import Drug, ProcedureType
 from scheduling.models import Appointment, AppointmentHold, CancelCause, FollowUp, Status
@@ -39,6 +40,7 @@ class SlotQuerySerializer(QuerySerializer):
     side = serializers.ChoiceField(choices=Side.choices, required=False)
     provider = RowField(queryset=Provider.objects.all(), required=False)
     room = RowField(queryset=Room.objects.all(), required=False)
+    levels = LevelsField(help_text="Spinal levels, e.g. `levels=L4-L5&levels=L5-S1`.")
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("patient") is not None:
@@ -49,7 +51,7 @@ class SlotQuerySerializer(QuerySerializer):
             }
             if missing:
                 raise serializers.ValidationError(missing)
-        return attrs
+        return check_levels_in_region(attrs)
 
 
 class SlotSerializer(serializers.Serializer):
@@ -75,6 +77,10 @@ class BookSerializer(serializers.Serializer):
         default=None,
         help_text="Sedation planned for this case; default: the procedure's catalog setting.",
     )
+    levels = LevelsField()
+
+    def validate(self, attrs: dict) -> dict:
+        return check_levels_in_region(attrs)
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -200,6 +206,7 @@ class AppointmentSerializer(ClinicModelSerializer):
             "start",
             "end",
             "sedation",
+            "levels",
             "cancel_reason",
             "cancel_cause",
             "check_in_override_reason",

@@ -96,6 +96,7 @@ class SlotSearch(APIView):
             side=data.get("side"),
             provider=data.get("provider"),
             room=data.get("room"),
+            levels=tuple(data.get("levels", ())),
         )
         # Free times for a named patient tell about that patient's calendar; without one,
         # the search shows no patient (it reads other cases only to find busy times).

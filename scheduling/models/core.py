@@ -21,6 +21,7 @@ from clinic.models import Patient, Provider, Room
 from clinic.validators import validate_clinic_date
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
+from procedures.validators import validate_levels
 
 
 class Weekday(models.IntegerChoices):
@@ -218,6 +219,9 @@ class Appointment(models.Model):
     side = models.CharField(max_length=10, choices=Side.choices)
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    # Spinal levels treated (`L4-L5`, `S1`); empty when not given, which the level rules
+    # read as one level, and the pathway rules as matching every level.
+    levels = models.JSONField(default=list, blank=True, validators=[validate_levels])
     start = models.DateTimeField()
     end = models.DateTimeField()
     # End plus the room's turnover when booked: the room is not free again before this.

@@ -47,6 +47,7 @@ API = {
     "patient-list": "list of patients",
     "patient-detail": "patient record",
     "patient-history": "procedure history",
+    "patient-history-entry": "a procedure history entry",
     "patient-psych-evaluations": "psychological evaluations",
     "patient-medications": "medications",
     "patient-medication-detail": "a medication",

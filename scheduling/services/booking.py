@@ -159,6 +159,7 @@ def appointment_book(
     start: dt.datetime,
     acting_user: Actor,
     sedation: bool | None = None,
+    levels: list[str] | tuple[str, ...] = (),
 ) -> Appointment:
     """Book a case. `sedation` is the plan for this case; None takes the catalog's default."""
     patient = lock_patient(patient)
@@ -172,6 +173,7 @@ def appointment_book(
         region=region,
         side=side,
         day=local_date(start),
+        levels=tuple(levels),
     )
     appointment = Appointment(
         patient=patient,
@@ -184,6 +186,7 @@ def appointment_book(
         end=end,
         room_busy_until=room_busy_until,
         sedation=procedure_type.sedation if sedation is None else sedation,
+        levels=list(levels),
         created_by=as_user(acting_user),
     )
     _save_guarded(appointment)
@@ -207,6 +210,7 @@ def appointment_book(
                 "start",
                 "end",
                 "sedation",
+                "levels",
             ],
         ),
     )
@@ -247,6 +251,7 @@ def appointment_reschedule(
         region=locked.region,
         side=locked.side,
         day=local_date(start),
+        levels=tuple(locked.levels or ()),
         exclude_appointment_id=locked.pk,
     )
     fields = ["start", "end", "provider", "room"]
