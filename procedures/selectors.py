@@ -191,14 +191,19 @@ def bleeding_risk(procedure_type: ProcedureType, region: str) -> str:
     return procedure_type.bleeding_risk
 
 
-def hold_instructions(patient_id: int, risk: str) -> list[HoldInstruction]:
-    """The holds the patient's current drugs need before a procedure of this risk."""
-    rules = HoldRule.objects.filter(
+def _current_drugs_rows(patient_id: int, risk: str) -> QuerySet[HoldRule]:
+    """The hold-table rows at this risk of the drugs the patient takes now."""
+    return HoldRule.objects.filter(
         bleeding_risk=risk,
         drug__in=PatientMedication.objects.filter(
             patient_id=patient_id, ended_at__isnull=True
         ).values("drug"),
     ).select_related("drug")
+
+
+def hold_instructions(patient_id: int, risk: str) -> list[HoldInstruction]:
+    """The holds the patient's current drugs need before a procedure of this risk."""
+    rules = _current_drugs_rows(patient_id, risk)
     return [
         HoldInstruction(
             drug=rule.drug.code,
@@ -211,6 +216,24 @@ def hold_instructions(patient_id: int, risk: str) -> list[HoldInstruction]:
         )
         for rule in rules
         if rule.holds
+    ]
+
+
+def prescriber_decisions(patient_id: int, risk: str) -> list[HoldInstruction]:
+    """The patient's current drugs whose row at this risk says "prescriber decides": no hold
+    (so no dates), a required checklist item instead."""
+    return [
+        HoldInstruction(
+            drug=rule.drug.code,
+            drug_name=rule.drug.name,
+            bleeding_risk=risk,
+            hold_days=0,
+            hold_hours=0,
+            inr_required=False,
+            restart_hours=rule.restart_hours,
+            prescriber_decides=True,
+        )
+        for rule in _current_drugs_rows(patient_id, risk).filter(prescriber_decides=True)
     ]
 
 

@@ -27,8 +27,6 @@ from procedures.holds import HoldDates, HoldInstruction, hold_dates
 from procedures.models import (
     ChecklistCondition,
     ChecklistItemTemplate,
-    HoldRule,
-    PatientMedication,
     PriorAuthorization,
     ProcedureType,
     ValueKind,
@@ -55,34 +53,9 @@ def case_hold_instructions(
     this region: the holds, then the drugs it leaves to the prescriber (no hold, a checklist
     item)."""
     risk = procedure_selectors.bleeding_risk(procedure_type, region)
-    return procedure_selectors.hold_instructions(patient_id, risk) + prescriber_decisions(
+    return procedure_selectors.hold_instructions(
         patient_id, risk
-    )
-
-
-def prescriber_decisions(patient_id: int, risk: str) -> list[HoldInstruction]:
-    """The patient's current drugs whose hold-table row at this risk says "prescriber
-    decides". The row holds nothing, so the instruction plans no dates."""
-    rules = HoldRule.objects.filter(
-        bleeding_risk=risk,
-        prescriber_decides=True,
-        drug__in=PatientMedication.objects.filter(
-            patient_id=patient_id, ended_at__isnull=True
-        ).values("drug"),
-    ).select_related("drug")
-    return [
-        HoldInstruction(
-            drug=rule.drug.code,
-            drug_name=rule.drug.name,
-            bleeding_risk=risk,
-            hold_days=0,
-            hold_hours=0,
-            inr_required=False,
-            restart_hours=rule.restart_hours,
-            prescriber_decides=True,
-        )
-        for rule in rules
-    ]
+    ) + procedure_selectors.prescriber_decisions(patient_id, risk)
 
 
 def hold_instructions_for(appointment: Appointment) -> list[HoldInstruction]:
