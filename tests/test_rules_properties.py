@@ -1,9 +1,10 @@
 """Properties of the pure evaluator over generated histories (hypothesis, no database).
 
 A situation is a request and a history drawn mostly from the request's family of procedures
-(facet, epidural, SI joint, TPI, SCS, or all), two regions, three sides and dates over about
-three years, clustered in the year before the request so that limits, spacing and pathways
-meet often. Done sessions carry a relief (or none yet); booked ones never do. `today` is
+(facet, epidural, SI joint, TPI, SCS, or all), three regions in two region groups, three
+sides, a few spinal levels (or none) and dates over about three years, clustered in the year
+before the request and on its very day, so that limits, spacing, sessions and pathways meet
+often. Done sessions carry a relief (or none yet); booked ones never do. `today` is
 near the request's date, and histories may hold done sessions after it (history entered
 late, a past date asked about), which the properties must survive too.
 """
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from procedures.rules import Decision, Facts, PsychEval, Request, Session, evaluate
-from tests.rules_fixtures import RULE_SETS, booked, done
+from tests.rules_fixtures import COUNTS_AS_REGIONS, RULE_SETS, booked, done
 
 START = dt.date(2026, 1, 1)
 SPAN_DAYS = 3 * 365
@@ -36,7 +37,13 @@ PROCEDURES = [
     "SCS_IMPLANT",
     "KYPHOPLASTY",  # no rule of its own
 ]
-REGIONS = ["lumbar", "sacral"]
+REGIONS = ["lumbar", "sacral", "cervical"]
+# A few levels of each region's group; a session draws none (older rows), one, two or three.
+LEVELS_OF = {
+    "lumbar": ["L3-L4", "L4-L5", "L5-S1"],
+    "sacral": ["L4-L5", "L5-S1", "S1"],
+    "cervical": ["C5-C6", "C6-C7"],
+}
 SIDES = ["left", "right", "bilateral"]
 # Codes about an earlier stage that is missing, unrecorded or poor: another session can cure them.
 EARLIER_STAGE = {
@@ -64,20 +71,26 @@ def on_day(n: int) -> dt.date:
     return START + dt.timedelta(days=min(max(n, 0), SPAN_DAYS))
 
 
+def levels_in(region: str) -> st.SearchStrategy[tuple[str, ...]]:
+    return st.lists(st.sampled_from(LEVELS_OF[region]), max_size=3, unique=True).map(tuple)
+
+
 @st.composite
 def sessions(draw: st.DrawFn, family: list[str], near: int) -> Session:
     """A done (relief or not yet) or booked session, mostly within a year or so of `near`."""
     procedure = draw(st.sampled_from(family))
     region = draw(st.sampled_from(REGIONS))
     side = draw(st.sampled_from(SIDES))
-    on = on_day(draw(st.one_of(st.integers(near - 400, near + 200), days_in_range)))
+    # The request's own day too: same-day cases are one session.
+    on = on_day(draw(st.one_of(st.integers(near - 400, near + 200), days_in_range, st.just(near))))
+    levels = draw(levels_in(region))
     if draw(st.booleans()):
-        return booked(procedure, region, side, on)
+        return booked(procedure, region, side, on, levels)
     relief = draw(reliefs)
     recorded_on = None
     if relief is not None and draw(st.booleans()):
         recorded_on = on + dt.timedelta(days=draw(st.integers(0, 10)))
-    return done(procedure, region, side, on, relief, recorded_on=recorded_on)
+    return done(procedure, region, side, on, relief, recorded_on=recorded_on, levels=levels)
 
 
 @dataclass(frozen=True)
@@ -94,11 +107,15 @@ def situations(draw: st.DrawFn) -> Situation:
     """A request and a history of mostly the same family of procedures, so rules meet often."""
     family = draw(st.sampled_from(FAMILIES))
     near = draw(days_in_range)
+    region = draw(st.sampled_from(REGIONS))
+    procedure = draw(st.sampled_from(family))
     request = Request(
-        draw(st.sampled_from(family)),
-        draw(st.sampled_from(REGIONS)),
+        procedure,
+        region,
         draw(st.sampled_from(SIDES)),
         on_day(near),
+        COUNTS_AS_REGIONS.get(procedure, ()),
+        levels=draw(levels_in(region)),
     )
     history = draw(st.lists(sessions(family, near), max_size=10))
     evaluations = draw(
