@@ -87,7 +87,8 @@ class ClinicModelSerializer(serializers.ModelSerializer):
     def build_standard_field(self, field_name: str, model_field: Any) -> Any:
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         largest = INTEGER_COLUMN_MAX.get(type(model_field))
-        if largest is not None:
+        # A column with choices becomes a ChoiceField, which takes no bounds.
+        if largest is not None and issubclass(field_class, serializers.IntegerField):
             kwargs["max_value"] = min(kwargs.get("max_value", largest), largest)
         return field_class, kwargs
 
