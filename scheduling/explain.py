@@ -274,6 +274,7 @@ def explain(
     providers: Sequence[Provider],
     rooms: Sequence[Room],
     exclude_appointment_id: int | None = None,
+    levels: tuple[str, ...] = (),
 ) -> Explanation:
     """What stops this case at `start` with each of these providers and rooms. Reads only."""
     if not providers or not rooms:
@@ -325,7 +326,7 @@ def explain(
             )
         )
     rules = PatientRules.load(patient, exclude_appointment_id)
-    decision = rules.decide(procedure_type, region, side, day)
+    decision = rules.decide(procedure_type, region, side, day, levels)
     common.extend(
         Reason(v.code, v.detail, rule=True, eligible_from=v.eligible_from)
         for v in decision.violations

@@ -650,3 +650,39 @@ def test_a_link_with_a_broken_start_says_so_instead_of_showing_nothing(clinic, s
     assert not slot_links(response)
     plenty = search(scheduler, patient, procedure_type="MBB", limit=5000)
     assert len(slot_links(plenty)) == 96  # a link cannot ask for more than a page holds
+
+
+# --- Levels -----------------------------------------------------------------------------------
+
+
+def test_levels_typed_in_the_search_reach_the_rules_the_slots_and_the_booking(clinic, scheduler):
+    patient = PatientFactory()
+
+    refused = search(scheduler, patient, procedure_type="ESI_TF", levels="l5-s1, L3-L4; L4-L5")
+    allowed = search(scheduler, patient, procedure_type="ESI_TF", levels="L5-S1, L4-L5")
+    [(_, slot_url), *_] = slot_links(allowed)
+    confirm = scheduler.get(slot_url)
+    booked = scheduler.post("/book/confirm/", params(slot_url))
+
+    eligibility = visible_text(section(refused, "eligibility-heading"))
+    assert "this session would treat 3 levels (L3-L4, L4-L5, L5-S1)" in eligibility
+    assert "Waiting alone will not make this case possible." in eligibility
+    assert params(slot_url)["levels"] == "L4-L5, L5-S1"  # spine order, carried by the link
+    assert "Lumbar, right; levels L4-L5, L5-S1" in main_text(confirm)
+    assert booked.status_code == 302
+    assert Appointment.objects.get().levels == ["L4-L5", "L5-S1"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("L9-L10", "Not a spinal level: L9-L10. Write them like L4-L5, C5-C6 or S1."),
+        ("C5-C6", "C5-C6 is not in the lumbar spine's region group."),
+    ],
+)
+def test_a_wrong_level_is_an_error_beside_the_field(clinic, scheduler, typed, words):
+    response = search(scheduler, PatientFactory(), procedure_type="ESI_TF", levels=typed)
+
+    assert response.status_code == 200
+    assert words in main_text(response)
+    assert not slot_links(response)

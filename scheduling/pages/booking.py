@@ -110,6 +110,7 @@ def _pick(case: Case, start: dt.datetime, back: str) -> Pick | None:
         start=start,
         providers=providers,
         rooms=rooms,
+        levels=case.levels,
     )
     provider, room = found.free_provider, found.free_room
     url = None
@@ -127,7 +128,7 @@ def _results(patient: Patient, form: SearchForm) -> dict[str, Any]:
     case = form.case(patient)
     day = form.from_day()
     rules = PatientRules.load(patient)
-    decision = rules.decide(case.procedure_type, case.region, case.side, day)
+    decision = rules.decide(case.procedure_type, case.region, case.side, day, case.levels)
     context: dict[str, Any] = {
         "searched": True,
         "case": case,
@@ -157,6 +158,7 @@ def _results(patient: Patient, form: SearchForm) -> dict[str, Any]:
                 patient=patient,
                 region=case.region,
                 side=case.side,
+                levels=case.levels,
                 provider=case.provider,
                 room=case.room,
             ),
@@ -195,7 +197,7 @@ def _later_blockers(rules: PatientRules, case: Case, decision: Decision) -> Late
     if not dates or any(d is None for d in dates):
         return None
     day = max(d for d in dates if d is not None)
-    later = rules.decide(case.procedure_type, case.region, case.side, day)
+    later = rules.decide(case.procedure_type, case.region, case.side, day, case.levels)
     return None if later.allowed else LaterBlockers(day, later)
 
 
@@ -323,6 +325,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                 room=case.room,
                 start=start,
                 sedation=case.sedation,
+                levels=case.levels,
                 acting_user=_signed_in(request),
             )
         except DomainError as refusal:
@@ -353,6 +356,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         start=start,
         providers=[case.provider],
         rooms=[case.room],
+        levels=case.levels,
     )
     shown(request, [patient])
     return render_page(

@@ -20,6 +20,7 @@ from clinic.selectors import providers_active, rooms_active
 from procedures import selectors as procedure_selectors
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
+from procedures.rules.levels import LEVELS, in_spine_order, levels_outside
 from scheduling.availability import at_local, clinic_zone, local_date
 from scheduling.pages.fields import ClinicDateField, check_clinic_date
 
@@ -118,6 +119,34 @@ def _choices(options: Any, blank: str) -> list[tuple[str, str]]:
     return [("", blank), *options.choices]
 
 
+class LevelsInput(forms.CharField):
+    """Spinal levels typed as a scheduler writes them ("L4-L5, L5-S1"), read in spine order."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Levels")
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "help_text",
+            "The spinal levels, e.g. L4-L5, L5-S1; the level limits apply when given.",
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]
+        text = super().to_python(value)
+        labels = [part.strip().upper() for part in (text or "").replace(";", ",").split(",")]
+        labels = [label for label in labels if label]
+        unknown = [label for label in labels if label not in LEVELS]
+        if unknown:
+            raise forms.ValidationError(
+                f"Not a spinal level: {', '.join(unknown)}. Write them like L4-L5, C5-C6 or S1.",
+                code="invalid",
+            )
+        return tuple(in_spine_order(labels))
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, tuple | list) else value
+
+
 @dataclass(frozen=True)
 class Case:
     """A case as the forms read it: what, for whom, where (provider and room may be open)."""
@@ -129,6 +158,7 @@ class Case:
     sedation: bool
     provider: Provider | None
     room: Room | None
+    levels: tuple[str, ...] = ()
 
     def params(self, **extra: object) -> dict[str, str]:
         """The case as query parameters, for links between the booking pages."""
@@ -137,6 +167,7 @@ class Case:
             "procedure_type": self.procedure_type.code,
             "region": self.region,
             "side": self.side,
+            "levels": ", ".join(self.levels) or None,
             "sedation": "on" if self.sedation else None,
             "sedation_for": self.procedure_type.code,
             "provider": self.provider.pk if self.provider else None,
@@ -159,6 +190,7 @@ class CaseForm(forms.Form):
     )
     region = forms.ChoiceField(choices=_choices(Region, "Choose a region"))
     side = forms.ChoiceField(choices=_choices(Side, "Choose a side"))
+    levels = LevelsInput(required=False)
     sedation = forms.BooleanField(
         label="Sedation planned",
         required=False,
@@ -174,6 +206,12 @@ class CaseForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        region, levels = cleaned.get("region"), cleaned.get("levels") or ()
+        stray = levels_outside(region, levels) if region else []
+        if stray:
+            self.add_error(
+                "levels", f"{', '.join(stray)} is not in the {region} spine's region group."
+            )
         procedure = cleaned.get("procedure_type")
         if procedure is not None:
             chosen_for = cleaned.get("sedation_for") or ""
@@ -208,6 +246,7 @@ class CaseForm(forms.Form):
             procedure_type=data["procedure_type"],
             region=data["region"],
             side=data["side"],
+            levels=tuple(data.get("levels") or ()),
             sedation=bool(data["sedation"]),
             provider=data.get("provider"),
             room=data.get("room"),
@@ -230,7 +269,7 @@ class SearchForm(CaseForm):
             help_text="The first day to search; today when left empty.",
         )
         self.order_fields(
-            ["procedure_type", "region", "side", "sedation", "provider", "room", "from"]
+            ["procedure_type", "region", "side", "levels", "sedation", "provider", "room", "from"]
         )
 
     def from_day(self) -> dt.date:
@@ -267,7 +306,17 @@ class WhyForm(CaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.order_fields(
-            ["procedure_type", "region", "side", "sedation", "date", "time", "provider", "room"]
+            [
+                "procedure_type",
+                "region",
+                "side",
+                "levels",
+                "sedation",
+                "date",
+                "time",
+                "provider",
+                "room",
+            ]
         )
 
     def start(self) -> dt.datetime:

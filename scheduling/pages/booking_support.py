@@ -20,6 +20,7 @@ CARRIED = (
     "procedure_type",
     "region",
     "side",
+    "levels",
     "sedation",
     "sedation_for",
     "provider",

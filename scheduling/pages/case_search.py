@@ -50,7 +50,8 @@ def slots_for_case(
     procedure = case.procedure_type
     rules = PatientRules.load(case.patient, exclude_appointment_id=case.pk)
     asked = local_date(after)
-    decision = rules.decide(procedure, case.region, case.side, asked)
+    levels = tuple(case.levels or ())
+    decision = rules.decide(procedure, case.region, case.side, asked, levels)
     found = find_slots(
         SlotQuery(
             procedure_type=procedure,
@@ -62,6 +63,7 @@ def slots_for_case(
             side=case.side,
             provider=provider,
             room=room,
+            levels=levels,
             exclude_appointment_id=case.pk,
         ),
         rules=rules,
