@@ -372,6 +372,10 @@ PREPARE = {
         ("ESI_CAUDAL", THURSDAY_9, "follow_up", local(2026, 12, 3, 9, 0)),
         ("ESI_IL", local(2026, 11, 19, 7, 15), "follow_up", local(2026, 12, 3, 8, 0)),  # 07:15
         ("RFA", THURSDAY_9, "follow_up", local(2026, 12, 17, 9, 0)),
+        # Relief follow-ups on the day a repeat needs relief proved (DOMAIN.md).
+        ("TPI", THURSDAY_9, "follow_up", local(2026, 12, 31, 9, 0)),  # 6 weeks
+        ("FACET_IA", THURSDAY_9, "follow_up", local(2027, 2, 17, 9, 0)),  # 3 months
+        ("SI_JOINT", THURSDAY_9, "follow_up", local(2027, 2, 17, 9, 0)),
         ("SCS_TRIAL", THURSDAY_9, "trial_end", local(2026, 11, 26, 9, 0)),
         ("SCS_IMPLANT", THURSDAY_9, "follow_up", local(2026, 11, 29, 9, 0)),
         ("KYPHOPLASTY", THURSDAY_9, "follow_up", local(2026, 12, 3, 9, 0)),
@@ -388,11 +392,15 @@ def test_completing_a_case_writes_its_follow_up_and_cancels_the_pending_appointm
     complete_through_api(nurse_api, created.json()["id"], clock, start)
 
     booked_due = max(start - dt.timedelta(hours=48), local(2026, 11, 17, 8, 0))
-    assert reminder_rows(nurse_api, created.json()["id"]) == [
+    rows = reminder_rows(nurse_api, created.json()["id"])
+    if code == "RFA":  # the four-week check, then relief proved at six months
+        assert rows[2] == ("follow_up", local(2027, 5, 21, 9, 0), "pending")
+        rows = rows[:2]
+    assert rows == [
         ("appointment", booked_due, "cancelled"),
         (kind, due, "pending"),
     ]
-    follow_up = Reminder.objects.get(appointment_id=created.json()["id"], kind=kind)
+    follow_up = Reminder.objects.get(appointment_id=created.json()["id"], kind=kind, due_at=due)
     assert follow_up.trigger == "completed"
     assert follow_up.channel == "email"
     assert follow_up.next_attempt_at == due
@@ -402,7 +410,7 @@ def test_a_procedure_without_a_follow_up_rule_gets_none_on_completion(
     clinic, patient, scheduler_api, nurse_api, clock
 ):
     created = post_booking(
-        scheduler_api, clinic, patient, THURSDAY_9, procedure_type="TPI", room=clinic.exam.pk
+        scheduler_api, clinic, patient, THURSDAY_9, procedure_type="SYMPATHETIC"
     ).json()
     complete_through_api(nurse_api, created["id"], clock, THURSDAY_9)
     assert reminder_rows(nurse_api, created["id"]) == [("appointment", TUESDAY_9, "cancelled")]
