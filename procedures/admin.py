@@ -122,7 +122,15 @@ class ResponseRequirementInline(RuleInline):
 
 class LevelLimitInline(RuleInline):
     model = LevelLimit
-    fields = ["name", "procedure_types", "max_levels", "bilateral_allowed", "active"]
+    autocomplete_fields = ["procedure_types", "session_procedure_types"]
+    fields = [
+        "name",
+        "procedure_types",
+        "session_procedure_types",
+        "max_levels",
+        "bilateral_allowed",
+        "active",
+    ]
 
 
 class OneRegionPerSessionInline(RuleInline):

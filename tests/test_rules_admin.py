@@ -21,6 +21,7 @@ from procedures.models import (
     Drug,
     FrequencyLimit,
     HoldRule,
+    LevelLimit,
     ProcedureType,
     RuleSet,
 )
@@ -668,3 +669,30 @@ def test_a_manager_sees_the_rule_sets_with_their_payers(manager):
     page = response.content.decode()
     assert "aetna, cigna" in page
     assert "bcbs, tricare" in page
+
+
+def test_a_manager_raises_a_level_limit_and_the_next_answer_follows_it(manager, api_as):
+    limit = LevelLimit.objects.get(rule_set=rule_set("default"), procedure_types__code="ESI_TF")
+    patient = PatientFactory()
+    asked = {
+        "procedure_type": "ESI_TF",
+        "region": "lumbar",
+        "side": "left",
+        "levels": ["L3-L4", "L4-L5", "L5-S1"],
+    }
+    eligibility = f"/api/patients/{patient.pk}/eligibility/"
+    before = api_as("scheduler").get(eligibility, asked).json()
+
+    form = AdminForm(manager, change_url(rule_set("default")))
+    row = form.row("levellimits", limit.pk)
+    assert sorted(map(int, form[row + "session_procedure_types"])) == sorted(
+        pks("ESI_IL", "ESI_TF", "ESI_CAUDAL")
+    )
+    form[row + "max_levels"] = 3
+    assert_saved(form.post())
+    after = api_as("scheduler").get(eligibility, asked).json()
+
+    assert [v["code"] for v in before["violations"]] == ["too_many_levels"]
+    assert after["allowed"] is True
+    [event] = admin_events()
+    assert (event.object_type, event.changes) == ("procedures.levellimit", {"max_levels": [2, 3]})
