@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -61,6 +63,22 @@ def patients_of(instance: models.Model) -> list[int]:
     return []
 
 
+# The patients the `write` events of the current request named (None outside a request):
+# the read audit records a change's answer as read only where no write stands for it.
+_written: ContextVar[set[int] | None] = ContextVar("patients_written", default=None)
+
+
+@contextmanager
+def noting_writes() -> Iterator[set[int]]:
+    """Collect the patients named by write events recorded inside the block."""
+    written: set[int] = set()
+    token = _written.set(written)
+    try:
+        yield written
+    finally:
+        _written.reset(token)
+
+
 def record(
     *,
     actor: AbstractBaseUser | AnonymousUser | None,
@@ -70,10 +88,13 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     user = actor if isinstance(actor, AbstractBaseUser) else None
+    patients = patients_of(instance)
+    if (written := _written.get()) is not None:
+        written.update(patients)
     return AuditEvent.objects.create(
         actor=as_user(user),
         actor_username=user.get_username() if user is not None else "",
-        patients=patients_of(instance),
+        patients=patients,
         action=action,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),

@@ -20,6 +20,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from clinic.audit import noting_writes
 from clinic.models import AuditEvent, AuditKind, Patient
 from clinic.net import client_ip
 
@@ -77,10 +78,15 @@ class ReadAuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        with noting_writes() as written:
+            response = self.get_response(request)
         patients = shown_in(request)
         if patients:
             patch_cache_control(response, no_store=True, private=True)
-            if response.status_code < 400 and request.method in SAFE_METHODS:
-                record_read(request, patients)
+            if response.status_code < 400:
+                # A change that wrote nothing (a PATCH sending what was there) still showed
+                # the record: a read is recorded for every patient no write event names.
+                unread = patients if request.method in SAFE_METHODS else patients - written
+                if unread:
+                    record_read(request, unread)
         return response

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from clinic.audit_selectors import naming_patient
 from clinic.models import AuditEvent, AuditKind, Patient
 from scheduling import services
 from scheduling.models import Appointment
@@ -192,3 +193,22 @@ def test_reference_data_writes_no_read_event(api_as, cases):
 
     assert response.status_code == 200
     assert read_events() == []
+
+
+def test_a_change_that_changes_nothing_still_records_that_the_record_was_shown(api_as):
+    # A PATCH sending what is there writes no `write` event; its answer showed the record,
+    # so a `read` stands for it. A PATCH that changed something is its own record.
+    patient = PatientFactory(first_name="Ada")
+    client = api_as("scheduler")
+
+    def reads() -> int:
+        return naming_patient(AuditEvent.objects.filter(kind=AuditKind.READ), patient.pk).count()
+
+    same = client.patch(f"/api/patients/{patient.pk}/", {"first_name": "Ada"})
+    after_same = reads()
+    changed = client.patch(f"/api/patients/{patient.pk}/", {"first_name": "Adele"})
+
+    assert same.status_code == 200 and changed.status_code == 200
+    assert after_same == 1
+    assert reads() == 1  # the change's write event stands for its answer
+    assert AuditEvent.objects.filter(action="patient.update").count() == 1

@@ -15,7 +15,6 @@ from clinic.api.audited import showing
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
 from clinic.permissions import ALL_ROLES, NURSING, acting_user
-from clinic.read_audit import record_read
 from procedures import selectors, services
 from procedures.api.serializers import (
     DrugSerializer,
@@ -106,13 +105,9 @@ class PatientHistoryEntry(APIView):
         entry = get_object_or_404(ProcedureHistory, pk=entry_id, patient_id=pk)
         serializer = HistoryEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        edited, changed = services.history_edit(
+        edited, _ = services.history_edit(
             entry=entry, acting_user=acting_user(request), **serializer.validated_data
         )
-        if not changed:
-            # The read audit counts a successful PATCH's `write` event as the read of its answer
-            # and writes no `read`; an edit that changed nothing wrote no event, so record one.
-            record_read(request._request, [edited.patient_id])
         return showing(request, [edited.patient_id], HistorySerializer(edited).data)
 
 
