@@ -59,6 +59,16 @@ def url(case: Appointment, action: str = "") -> str:
 # --- The case page ------------------------------------------------------------------------------
 
 
+def test_a_case_booked_with_levels_names_them(clinic, pages_as):
+    case = book(clinic)
+    case.levels = ["L4-L5", "L5-S1"]
+    case.save(update_fields=["levels"])
+
+    page = page_text(pages_as("nurse").get(url(case)))
+
+    assert "Region and side Lumbar, right Levels L4-L5, L5-S1 Sedation planned No" in page
+
+
 @pytest.mark.parametrize("role", ["scheduler", "nurse", "manager"])
 def test_every_role_sees_the_patient_procedure_time_place_status_and_checklist_progress(
     clinic, pages_as, role
@@ -75,6 +85,7 @@ def test_every_role_sees_the_patient_procedure_time_place_status_and_checklist_p
         in page
     )
     assert "Region and side Lumbar, right" in page
+    assert "Levels" not in page  # none given at booking
     assert "Sedation planned No" in page
     assert "Day and time Tuesday 17 November 2026, 09:00–09:30" in page
     assert "Provider Dr. Chen" in page
