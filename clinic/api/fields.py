@@ -15,34 +15,26 @@ from rest_framework import serializers
 from clinic.validators import MAX_ID, validate_clinic_date
 
 
-def no_nul(field: serializers.Field, data: Any) -> None:
-    # Python's ISO parsers stop at a NUL: "2026-11-20T09:00\x00junk" would read as 09:00.
-    if isinstance(data, str) and "\x00" in data:
-        field.fail("invalid", format="YYYY-MM-DD")
-
-
-class ClinicDateField(serializers.DateField):
-    """A date between 1900 and 2200 (clinic.validators)."""
+class InClinicRange(serializers.Field):
+    """A date, or a moment's date, between 1900 and 2200 (clinic.validators), without NUL."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["validators"] = [*kwargs.get("validators", ()), validate_clinic_date]
         super().__init__(**kwargs)
 
-    def to_internal_value(self, value: Any) -> Any:
-        no_nul(self, value)
-        return super().to_internal_value(value)
+    def to_internal_value(self, data: Any) -> Any:
+        # Python's ISO parsers stop at a NUL: "2026-11-20T09:00\x00junk" would read as 09:00.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(data)
 
 
-class ClinicDateTimeField(serializers.DateTimeField):
-    """A moment on a date between 1900 and 2200 (clinic.validators)."""
+class ClinicDateField(InClinicRange, serializers.DateField):
+    """A date between 1900 and 2200."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["validators"] = [*kwargs.get("validators", ()), validate_clinic_date]
-        super().__init__(**kwargs)
 
-    def to_internal_value(self, value: Any) -> Any:
-        no_nul(self, value)
-        return super().to_internal_value(value)
+class ClinicDateTimeField(InClinicRange, serializers.DateTimeField):
+    """A moment on a date between 1900 and 2200."""
 
 
 class RowField(serializers.PrimaryKeyRelatedField):

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from procedures.rules.levels import LEVELS, in_spine_order, levels_outside
+from procedures.rules.levels import LEVELS, in_spine_order, stray_levels_error
 
 
 class LevelsField(serializers.ListField):
@@ -32,10 +32,7 @@ class LevelsField(serializers.ListField):
 
 def check_levels_in_region(attrs: dict[str, Any]) -> dict[str, Any]:
     """A serializer's `validate`: the levels lie in the region's group (`L4-L5` is lumbar)."""
-    region, levels = attrs.get("region"), attrs.get("levels") or []
-    stray = levels_outside(region, levels) if region else []
-    if stray:
-        raise serializers.ValidationError(
-            {"levels": [f"{', '.join(stray)} is not in the {region} spine's region group."]}
-        )
+    error = stray_levels_error(attrs.get("region"), attrs.get("levels") or [])
+    if error:
+        raise serializers.ValidationError({"levels": [error]})
     return attrs

@@ -17,7 +17,7 @@ from clinic.models import Patient
 from clinic.validators import validate_clinic_date
 from procedures.choices import Region, Side
 from procedures.models.catalog import ProcedureType
-from procedures.rules.levels import levels_outside
+from procedures.rules.levels import stray_levels_error
 from procedures.validators import validate_levels
 
 # Ten years: longer than any lookback a payer asks about, and short enough that a typo
@@ -60,11 +60,8 @@ class ProcedureHistory(models.Model):
         return f"{self.procedure_type.code} {self.region} {self.side} on {self.performed_on}"
 
     def clean(self) -> None:
-        stray = levels_outside(self.region, self.levels or []) if self.region else []
-        if stray:
-            raise ValidationError(
-                {"levels": f"{', '.join(stray)} is not in the {self.region} spine's region group."}
-            )
+        if error := stray_levels_error(self.region, self.levels or []):
+            raise ValidationError({"levels": error})
         # Relief cannot be known to have lasted past today: a duration reaching beyond it would
         # prove "relief lasting six months" for a procedure done last week.
         days, done = self.relief_duration_days, self.performed_on

@@ -38,3 +38,11 @@ def in_spine_order(levels: tuple[str, ...] | list[str] | set[str]) -> list[str]:
 def levels_outside(region: str, levels: tuple[str, ...] | list[str]) -> list[str]:
     """The levels that lie in another region group than `region` (a typing slip)."""
     return [level for level in levels if level_group(level) != group_of(region)]
+
+
+def stray_levels_error(region: str | None, levels: tuple[str, ...] | list[str]) -> str | None:
+    """The sentence refusing levels outside the region's group; None when they all fit."""
+    stray = levels_outside(region, levels) if region else []
+    if not stray:
+        return None
+    return f"{', '.join(stray)} is not in the {region} spine's region group."

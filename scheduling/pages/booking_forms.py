@@ -20,7 +20,7 @@ from clinic.selectors import providers_active, rooms_active
 from procedures import selectors as procedure_selectors
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
-from procedures.rules.levels import LEVELS, in_spine_order, levels_outside
+from procedures.rules.levels import LEVELS, in_spine_order, stray_levels_error
 from scheduling.availability import at_local, clinic_zone, local_date
 from scheduling.pages.fields import ClinicDateField, check_clinic_date
 
@@ -206,12 +206,8 @@ class CaseForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        region, levels = cleaned.get("region"), cleaned.get("levels") or ()
-        stray = levels_outside(region, levels) if region else []
-        if stray:
-            self.add_error(
-                "levels", f"{', '.join(stray)} is not in the {region} spine's region group."
-            )
+        if error := stray_levels_error(cleaned.get("region"), cleaned.get("levels") or ()):
+            self.add_error("levels", error)
         procedure = cleaned.get("procedure_type")
         if procedure is not None:
             chosen_for = cleaned.get("sedation_for") or ""
