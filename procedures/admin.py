@@ -16,6 +16,7 @@ from clinic.admin_audit import AuditedAdmin, ReadOnlyAdmin
 from clinic.admin_reads import ReadAuditedAdmin
 from procedures.models import (
     ChecklistItemTemplate,
+    DiagnosticStep,
     Drug,
     FacetPathwayRule,
     FrequencyLimit,
@@ -36,6 +37,7 @@ from procedures.models import (
     ScsPathwayRule,
 )
 from procedures.models.rules import PayerRuleSet
+from procedures.signals import rules_changed
 
 # --- Catalog ------------------------------------------------------------------------------------
 
@@ -100,7 +102,15 @@ class RuleInline(admin.TabularInline):  # type: ignore[type-arg]
 
 class FrequencyLimitInline(RuleInline):
     model = FrequencyLimit
-    fields = ["name", "procedure_types", "scope", "max_sessions", "window_days", "active"]
+    fields = [
+        "name",
+        "procedure_types",
+        "scope",
+        "max_sessions",
+        "window_days",
+        "stage",
+        "active",
+    ]
 
 
 class MinimumIntervalInline(RuleInline):
@@ -116,8 +126,18 @@ class ResponseRequirementInline(RuleInline):
         "scope",
         "min_relief_percent",
         "lookback_days",
+        "relief_lasting_days",
+        "stage",
         "active",
     ]
+
+
+class DiagnosticStepInline(RuleInline):
+    model = DiagnosticStep
+    autocomplete_fields = ["procedure_types", "step_procedure_types"]
+    verbose_name = "diagnostic step"
+    verbose_name_plural = "diagnostic steps (a block with enough relief first, side by side)"
+    fields = ["name", "procedure_types", "step_procedure_types", "min_relief_percent", "active"]
 
 
 class LevelLimitInline(RuleInline):
@@ -162,6 +182,7 @@ class RuleSetAdmin(AuditedAdmin):
         FrequencyLimitInline,
         MinimumIntervalInline,
         ResponseRequirementInline,
+        DiagnosticStepInline,
         LevelLimitInline,
         OneRegionPerSessionInline,
         FacetPathwayInline,
@@ -170,6 +191,11 @@ class RuleSetAdmin(AuditedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).prefetch_related("payer_links__payer")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Booked cases the changed rules would refuse are flagged (scheduling listens).
+        rules_changed.send(sender=RuleSet, rule_set=form.instance)
 
     @admin.display(description="payers")
     def payer_codes(self, rule_set: RuleSet) -> str:
@@ -212,8 +238,16 @@ class PsychEvaluationAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
 
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(AuditedAdmin):
-    list_display = ["kind", "procedure_type", "trigger", "anchor", "offset_minutes", "active"]
-    list_filter = ["kind", "trigger", "active"]
+    list_display = [
+        "kind",
+        "procedure_type",
+        "rule_set",
+        "trigger",
+        "anchor",
+        "offset_minutes",
+        "active",
+    ]
+    list_filter = ["kind", "trigger", "rule_set", "active"]
     list_editable = ["offset_minutes", "active"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -13,6 +14,7 @@ from procedures.models import (
     AuthorizationStatus,
     ChecklistItemTemplate,
     Drug,
+    FacetPathwayRule,
     HoldRule,
     PatientMedication,
     PayerPriorAuthorization,
@@ -20,6 +22,7 @@ from procedures.models import (
     ProcedureHistory,
     ProcedureType,
     PsychEvaluation,
+    ReminderRule,
     RuleSet,
 )
 from procedures.models.rules import PayerRuleSet
@@ -37,6 +40,8 @@ from procedures.rules import (
     State,
 )
 from procedures.rules.evaluate import Rule
+from procedures.rules.stages import ALL, DIAGNOSTIC, THERAPEUTIC, Stage
+from procedures.rules.steps import DiagnosticStepRule
 
 
 def procedure_types_active() -> QuerySet[ProcedureType]:
@@ -68,13 +73,43 @@ def rule_set_for_payer(payer_id: int | None) -> RuleSet:
     return default
 
 
+def reminder_rules_for_set(rows: Iterable[ReminderRule], rule_set_id: int) -> list[ReminderRule]:
+    """The rows that apply to a patient held to `rule_set_id`: the set's own rows win over the
+    rows for every set of the same kind and procedure (Medicare proves ESI relief later)."""
+    mine = [r for r in rows if r.rule_set_id in (None, rule_set_id)]
+    own = {(r.procedure_type_id, r.kind) for r in mine if r.rule_set_id is not None}
+    return [
+        r for r in mine if r.rule_set_id is not None or (r.procedure_type_id, r.kind) not in own
+    ]
+
+
 def _codes(manager: object) -> frozenset[str]:
     return frozenset(p.code for p in manager.all())  # type: ignore[attr-defined]
+
+
+def _stages(facets: list[FacetPathwayRule]) -> dict[str, Stage]:
+    """The stages a row may name, told apart by the set's facet pathway (its first active)."""
+    if not facets:
+        # Without a facet pathway no injection follows its blocks: all are diagnostic.
+        return {kind: Stage(kind) for kind in (ALL, DIAGNOSTIC, THERAPEUTIC)}
+    facet = facets[0]
+    blocks = _codes(facet.block_procedures)
+    return {
+        kind: Stage(kind, blocks, facet.blocks_required, facet.block_min_relief_percent)
+        for kind in (ALL, DIAGNOSTIC, THERAPEUTIC)
+    }
 
 
 def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
     """The active rules of a set as pure rule objects (a handful of queries)."""
     rules: list[Rule] = []
+    facets = list(
+        rule_set.facetpathwayrules.filter(active=True)
+        .select_related("ablation_procedure")
+        .prefetch_related("block_procedures")
+        .order_by("pk")
+    )
+    stages = _stages(facets)
     for limit in rule_set.frequencylimits.filter(active=True).prefetch_related("procedure_types"):
         rules.append(
             FrequencyLimitRule(
@@ -83,6 +118,7 @@ def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
                 limit.scope,
                 limit.max_sessions,
                 limit.window_days,
+                stages[limit.stage],
             )
         )
     for gap in rule_set.minimumintervals.filter(active=True).prefetch_related("procedure_types"):
@@ -99,6 +135,19 @@ def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
                 need.scope,
                 need.min_relief_percent,
                 need.lookback_days,
+                need.relief_lasting_days,
+                stages[need.stage],
+            )
+        )
+    for step in rule_set.diagnosticsteps.filter(active=True).prefetch_related(
+        "procedure_types", "step_procedure_types"
+    ):
+        rules.append(
+            DiagnosticStepRule(
+                step.name,
+                _codes(step.procedure_types),
+                _codes(step.step_procedure_types),
+                step.min_relief_percent,
             )
         )
     for cap in rule_set.levellimits.filter(active=True).prefetch_related(
@@ -117,11 +166,7 @@ def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
         "procedure_types"
     ):
         rules.append(OneRegionPerSessionRule(one.name, _codes(one.procedure_types)))
-    for facet in (
-        rule_set.facetpathwayrules.filter(active=True)
-        .select_related("ablation_procedure")
-        .prefetch_related("block_procedures")
-    ):
+    for facet in facets:
         rules.append(
             FacetPathway(
                 facet.name,
@@ -131,6 +176,7 @@ def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
                 facet.block_min_relief_percent,
                 facet.repeat_min_relief_percent,
                 facet.repeat_min_days,
+                facet.repeat_relief_lasting_days,
             )
         )
     for scs in rule_set.scspathwayrules.filter(active=True).select_related(
@@ -168,6 +214,7 @@ def history_sessions(patient_id: int) -> list[Session]:
             counts_as_regions=tuple(row.procedure_type.counts_as_regions or ()),
             ref=f"history:{row.pk}",
             levels=tuple(row.levels or ()),
+            relief_days=row.relief_duration_days,
         )
         for row in rows
     ]

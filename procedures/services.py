@@ -22,6 +22,7 @@ from procedures.models import (
     ProcedureType,
     PsychEvaluation,
 )
+from procedures.signals import facts_changed
 
 Actor = AbstractBaseUser | None
 
@@ -104,6 +105,7 @@ def history_add(
     audit.record(
         actor=acting_user, action="history.add", instance=entry, changes=audit.snapshot(entry)
     )
+    facts_changed.send(sender=ProcedureHistory, patient_id=patient.pk)
     return entry
 
 
@@ -142,6 +144,8 @@ def history_edit(*, entry: ProcedureHistory, acting_user: Actor, **changes: Any)
             instance=locked,
             changes={"patient": locked.patient_id, **changed},
         )
+    if changed:
+        facts_changed.send(sender=ProcedureHistory, patient_id=locked.patient_id)
     return HistoryEdit(locked, changed)
 
 
@@ -164,6 +168,7 @@ def psych_evaluation_add(
         instance=evaluation,
         changes=audit.snapshot(evaluation),
     )
+    facts_changed.send(sender=PsychEvaluation, patient_id=patient.pk)
     return evaluation
 
 

@@ -19,6 +19,7 @@ from procedures import selectors as procedure_selectors
 from procedures.holds import HoldInstruction
 from procedures.models import ProcedureType
 from procedures.rules import Decision, Facts, Request, RuleSetSpec, Session, State, evaluate
+from procedures.rules.facts import FollowUp
 from procedures.rules.holds import AnticoagulantHoldRule
 from scheduling.availability import local_date
 from scheduling.models import Appointment, Status
@@ -36,7 +37,7 @@ def appointment_sessions(
     rows = Appointment.objects.filter(patient_id=patient_id, status__in=COUNTED)
     if exclude_appointment_id is not None:
         rows = rows.exclude(pk=exclude_appointment_id)
-    rows = rows.select_related("procedure_type")
+    rows = rows.select_related("procedure_type").prefetch_related("follow_ups")
     return [
         Session(
             procedure=a.procedure_type.code,
@@ -49,9 +50,23 @@ def appointment_sessions(
             counts_as_regions=tuple(a.procedure_type.counts_as_regions or ()),
             ref=f"appointment:{a.pk}",
             levels=tuple(a.levels or ()),
+            follow_ups=tuple(FollowUp(f.assessed_on, f.relief_percent) for f in a.follow_ups.all()),
         )
         for a in rows
     ]
+
+
+def case_request(
+    procedure_type: ProcedureType, region: str, side: str, day: dt.date, levels: tuple[str, ...]
+) -> Request:
+    return Request(
+        procedure_type.code,
+        region,
+        side,
+        day,
+        counts_as_regions=tuple(procedure_type.counts_as_regions or ()),
+        levels=tuple(levels),
+    )
 
 
 @dataclass(frozen=True)
@@ -97,14 +112,7 @@ class PatientRules:
         day: dt.date,
         levels: tuple[str, ...] = (),
     ) -> Decision:
-        request = Request(
-            procedure_type.code,
-            region,
-            side,
-            day,
-            counts_as_regions=tuple(procedure_type.counts_as_regions or ()),
-            levels=tuple(levels),
-        )
+        request = case_request(procedure_type, region, side, day, levels)
         # The hold table is clinic-wide, not per payer: it joins every rule set here.
         hold_rule = AnticoagulantHoldRule("Anticoagulant hold", self.holds(procedure_type, region))
         rules = RuleSetSpec(

@@ -358,15 +358,17 @@ def repeat_line(
     judge: Judge,
     today: dt.date,
 ) -> PathwayLine:
-    region = found.region or ""
     last = found.sessions[-1]
+    # A rule per patient (trigger points) has one line for every region.
+    region = found.region or last.region
+    label = place_label(found.region, None) or "All regions"
     reached = _session_state(f"last {last.procedure}", last, today, rule.min_relief)
     step = None
     if found.next_step is not None:
         verdict = _verdict(found.next_step, region, last.side, found.sessions, judge, today)
         step = (found.next_step.label, found.next_step.procedure, verdict)
     uses = _limits_for(rule.procedures, limits, facts, region, last.side, today)
-    return _line("repeat", place_label(region, None), (region, None), reached, uses, step, today)
+    return _line("repeat", label, (found.region, None), reached, uses, step, today)
 
 
 def scs_line(

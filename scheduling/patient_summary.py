@@ -149,6 +149,7 @@ class Treatment:
     levels: tuple[str, ...] = ()
     # How long relief lasted, for history entered from elsewhere (None: not known).
     relief_duration_days: int | None = None
+    entry_id: int | None = None  # the history entry, for one entered from elsewhere
 
 
 def phone_display(patient: Patient) -> str:
@@ -227,6 +228,7 @@ def patient_record(patient: Patient) -> PatientRecord:
             h.notes,
             tuple(h.levels or ()),
             h.relief_duration_days,
+            h.pk,
         )
         for h in history
     ] + [

@@ -10,6 +10,7 @@ from scheduling.pages import (
     dashboard,
     dashboard_stuck,
     desk,
+    patient_history,
     patients,
     station,
 )
@@ -18,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *account.urlpatterns,
     *desk.urlpatterns,
     *patients.urlpatterns,
+    *patient_history.urlpatterns,
     *booking.urlpatterns,
     *appointments.urlpatterns,
     *calendar.urlpatterns,

@@ -31,6 +31,7 @@ from procedures.models import (
     ProcedureType,
     ValueKind,
 )
+from scheduling.attention import HOLD, set_attention
 from scheduling.availability import clinic_zone, local_date
 from scheduling.errors import EditConflict
 from scheduling.models import (
@@ -146,18 +147,15 @@ def refresh_holds(appointment: Appointment) -> list[HoldInstruction]:
 
 
 def _flag(appointment: Appointment, missed: list[HoldInstruction]) -> None:
-    attention = ""
+    sentence = ""
     if missed:
         names = " and ".join(f"{h.drug_name} ({h.hold_days} days)" for h in missed)
-        attention = (
+        sentence = (
             f"Hold cannot be met: {names} had to stop before the case on "
             f"{local_date(appointment.start):%a %d %b %Y}, and that last dose day has passed. "
             "Reschedule, or confirm a plan with the prescriber."
         )
-    if attention != appointment.attention:
-        appointment.attention = attention
-        appointment.attention_at = timezone.now() if attention else None
-        appointment.save(update_fields=["attention", "attention_at", "updated_at"])
+    set_attention(appointment, HOLD, sentence)
 
 
 def case_facts(

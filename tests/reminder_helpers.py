@@ -45,6 +45,18 @@ def blocks_for_ablation(patient: Any) -> None:
         )
 
 
+def sacroiliac_block(patient: Any) -> None:
+    """A positive diagnostic SI block, lumbar/sacral right: an SI joint injection may follow."""
+    ProcedureHistory.objects.create(
+        patient=patient,
+        procedure_type=ProcedureType.objects.get(code="SI_DIAG"),
+        region="sacral",
+        side="right",
+        performed_on=dt.date(2026, 10, 1),
+        relief_percent=80,
+    )
+
+
 def psych_clearance(patient: Any) -> None:
     PsychEvaluation.objects.create(patient=patient, performed_on=dt.date(2026, 10, 1), cleared=True)
 

@@ -27,6 +27,9 @@ from procedures.rules import (
     evaluate,
 )
 from procedures.rules.evaluate import Decision
+from procedures.rules.facts import FollowUp
+from procedures.rules.stages import DIAGNOSTIC, THERAPEUTIC, Stage
+from procedures.rules.steps import DiagnosticStepRule
 
 ESI = frozenset({"ESI_IL", "ESI_TF", "ESI_CAUDAL"})
 FACET_DIAGNOSTIC = frozenset({"MBB", "FACET_IA"})
@@ -35,9 +38,103 @@ COUNTS_AS_REGIONS = {"ESI_CAUDAL": ("lumbar", "sacral")}
 
 YEAR = 365
 HALF_YEAR = 183
+QUARTER = 90
+TWELVE_WEEKS = 84
+SIX_WEEKS = 42
 
 
-def rule_set(code: str, *, block_min_relief: int) -> RuleSetSpec:
+def _common(block_min_relief: int, rfa_lasting: int) -> tuple:
+    """The rules every set shares: sessions, the pathways, SI joint and trigger points."""
+    facet = FacetPathway(
+        f"Two diagnostic blocks with at least {block_min_relief}% relief before ablation",
+        blocks=frozenset({"MBB"}),
+        ablation="RFA",
+        blocks_required=2,
+        block_min_relief=block_min_relief,
+        repeat_min_relief=50,
+        repeat_min_days=HALF_YEAR,
+        repeat_relief_days=rfa_lasting,
+    )
+    return (
+        FrequencyLimitRule(
+            "Radiofrequency ablation: 2 per region per 12 months",
+            frozenset({"RFA"}),
+            "region",
+            2,
+            YEAR,
+        ),
+        FrequencyLimitRule(
+            "Sacroiliac joint injections: 4 per 12 months, both sides together",
+            frozenset({"SI_JOINT"}),
+            "region",
+            4,
+            YEAR,
+        ),
+        FrequencyLimitRule(
+            "Diagnostic sacroiliac blocks: 2 per 12 months, both sides together",
+            frozenset({"SI_DIAG"}),
+            "region",
+            2,
+            YEAR,
+        ),
+        FrequencyLimitRule(
+            "Trigger point injections: 3 per 12 months", frozenset({"TPI"}), "patient", 3, YEAR
+        ),
+        DiagnosticStepRule(
+            "A sacroiliac joint injection needs a diagnostic block there with at least 75% relief",
+            frozenset({"SI_JOINT"}),
+            frozenset({"SI_DIAG", "SI_JOINT"}),
+            75,
+        ),
+        ResponseRule(
+            "A repeat sacroiliac joint injection needs at least 50% relief lasting 3 months",
+            frozenset({"SI_JOINT"}),
+            "side",
+            50,
+            YEAR,
+            QUARTER,
+        ),
+        ResponseRule(
+            "A repeat of trigger point injections needs at least 50% relief lasting 6 weeks",
+            frozenset({"TPI"}),
+            "patient",
+            50,
+            YEAR,
+            SIX_WEEKS,
+        ),
+        LevelLimitRule(
+            "Facet blocks and injections: at most 2 levels a session", FACET_DIAGNOSTIC, 2, True
+        ),
+        LevelLimitRule(
+            "Radiofrequency ablation: at most 2 levels a session", frozenset({"RFA"}), 2, True
+        ),
+        LevelLimitRule(
+            "Transforaminal epidural: at most 2 levels a session",
+            frozenset({"ESI_TF"}),
+            2,
+            True,
+            ESI,
+        ),
+        LevelLimitRule(
+            "Interlaminar epidural: one level, one side", frozenset({"ESI_IL"}), 1, False, ESI
+        ),
+        LevelLimitRule(
+            "Caudal epidural: one level, one side", frozenset({"ESI_CAUDAL"}), 1, False, ESI
+        ),
+        OneRegionPerSessionRule("Epidural steroid injections: one region a session", ESI),
+        facet,
+        ScsPathway(
+            "Psych clearance before a trial; a trial with at least 50% relief before implant",
+            trial="SCS_TRIAL",
+            implant="SCS_IMPLANT",
+            psych_valid_days=YEAR,
+            trial_days=7,
+            trial_min_relief=50,
+        ),
+    )
+
+
+def rule_set(code: str, *, block_min_relief: int, rfa_lasting: int = HALF_YEAR) -> RuleSetSpec:
     """DOMAIN.md's default rules; payer variants differ only in what they pass here."""
     return RuleSetSpec(
         code=code,
@@ -51,13 +148,6 @@ def rule_set(code: str, *, block_min_relief: int) -> RuleSetSpec:
                 YEAR,
             ),
             FrequencyLimitRule(
-                "Radiofrequency ablation: 2 per region per 12 months",
-                frozenset({"RFA"}),
-                "region",
-                2,
-                YEAR,
-            ),
-            FrequencyLimitRule(
                 "Epidural steroid injections: 3 per region per 6 months",
                 ESI,
                 "region",
@@ -67,71 +157,82 @@ def rule_set(code: str, *, block_min_relief: int) -> RuleSetSpec:
             FrequencyLimitRule(
                 "Epidural steroid injections: 4 per region per 12 months", ESI, "region", 4, YEAR
             ),
-            FrequencyLimitRule(
-                "Sacroiliac joint: 4 per side per 12 months",
-                frozenset({"SI_JOINT"}),
-                "side",
-                4,
-                YEAR,
-            ),
-            FrequencyLimitRule(
-                "Trigger point injections: 3 per 12 months", frozenset({"TPI"}), "patient", 3, YEAR
-            ),
             MinimumIntervalRule(
                 "Epidural steroid injections at least 14 days apart per region", ESI, "region", 14
             ),
             ResponseRule(
-                "A repeat epidural needs at least 50% relief from the previous one",
+                "A repeat epidural needs at least 50% relief lasting 14 days",
                 ESI,
                 "region",
                 50,
                 YEAR,
+                14,
             ),
-            LevelLimitRule(
-                "Facet blocks and injections: at most 2 levels a session", FACET_DIAGNOSTIC, 2, True
+            *_common(block_min_relief, rfa_lasting),
+        ),
+    )
+
+
+def medicare() -> RuleSetSpec:
+    """DOMAIN.md's `medicare` set: no 3-per-6-months ESI cap and no 14-day spacing, relief
+    lasting 3 months for a repeat epidural, diagnostic and therapeutic facet injections
+    counted apart, and a repeat therapeutic facet injection on relief lasting 3 months."""
+    stages = {kind: Stage(kind, frozenset({"MBB"}), 2, 80) for kind in (DIAGNOSTIC, THERAPEUTIC)}
+    return RuleSetSpec(
+        code="medicare",
+        name="medicare",
+        rules=(
+            FrequencyLimitRule(
+                "Diagnostic facet sessions: 4 per region per 12 months",
+                FACET_DIAGNOSTIC,
+                "region",
+                4,
+                YEAR,
+                stages[DIAGNOSTIC],
             ),
-            LevelLimitRule(
-                "Radiofrequency ablation: at most 2 levels a session", frozenset({"RFA"}), 2, True
+            FrequencyLimitRule(
+                "Therapeutic facet joint injections: 4 per region per 12 months",
+                frozenset({"FACET_IA"}),
+                "region",
+                4,
+                YEAR,
+                stages[THERAPEUTIC],
             ),
-            LevelLimitRule(
-                "Transforaminal epidural: at most 2 levels a session",
-                frozenset({"ESI_TF"}),
-                2,
-                True,
+            FrequencyLimitRule(
+                "Epidural steroid injections: 4 per region per 12 months", ESI, "region", 4, YEAR
+            ),
+            ResponseRule(
+                "A repeat epidural needs at least 50% relief lasting 3 months",
                 ESI,
+                "region",
+                50,
+                YEAR,
+                QUARTER,
             ),
-            LevelLimitRule(
-                "Interlaminar epidural: one level, one side", frozenset({"ESI_IL"}), 1, False, ESI
+            ResponseRule(
+                "A repeat therapeutic facet joint injection needs at least 50% relief lasting "
+                "3 months",
+                frozenset({"FACET_IA"}),
+                "side",
+                50,
+                YEAR,
+                QUARTER,
+                stages[THERAPEUTIC],
             ),
-            LevelLimitRule(
-                "Caudal epidural: one level, one side", frozenset({"ESI_CAUDAL"}), 1, False, ESI
-            ),
-            OneRegionPerSessionRule("Epidural steroid injections: one region a session", ESI),
-            FacetPathway(
-                f"Two diagnostic blocks with at least {block_min_relief}% relief before ablation",
-                blocks=frozenset({"MBB"}),
-                ablation="RFA",
-                blocks_required=2,
-                block_min_relief=block_min_relief,
-                repeat_min_relief=50,
-                repeat_min_days=HALF_YEAR,
-            ),
-            ScsPathway(
-                "Psych clearance before a trial; a trial with at least 50% relief before implant",
-                trial="SCS_TRIAL",
-                implant="SCS_IMPLANT",
-                psych_valid_days=YEAR,
-                trial_days=7,
-                trial_min_relief=50,
-            ),
+            *_common(80, HALF_YEAR),
         ),
     )
 
 
 DEFAULT = rule_set("default", block_min_relief=80)
-EVICORE = rule_set("evicore", block_min_relief=80)
+EVICORE = rule_set("evicore", block_min_relief=80, rfa_lasting=TWELVE_WEEKS)
 COMMERCIAL = rule_set("commercial", block_min_relief=50)
-RULE_SETS = {spec.code: spec for spec in (DEFAULT, EVICORE, COMMERCIAL)}
+MEDICARE = medicare()
+# The default set's frequency limits alone: counting windows judged without other rules.
+LIMITS = RuleSetSpec(
+    "limits", "limits", tuple(r for r in DEFAULT.rules if isinstance(r, FrequencyLimitRule))
+)
+RULE_SETS = {spec.code: spec for spec in (DEFAULT, EVICORE, COMMERCIAL, MEDICARE, LIMITS)}
 
 
 def day(value: str | dt.date) -> dt.date:
@@ -147,8 +248,18 @@ def done(
     *,
     recorded_on: str | dt.date | None = None,
     levels: tuple[str, ...] = (),
+    follow_ups: tuple[tuple[str | dt.date, int], ...] = (),
+    lasted: int | None = None,
+    lasting: bool = True,
 ) -> Session:
-    """A performed session (here or elsewhere), with its relief if recorded."""
+    """A performed session (here or elsewhere), with its relief if recorded.
+
+    `follow_ups` are (date, relief) assessed later; `lasted` is a history entry's duration.
+    A session given relief and neither is taken to have kept it (`lasting`): a follow-up a
+    year later showing the same relief, so that tests about other rules need not prove it.
+    """
+    if relief is not None and lasting and not follow_ups and lasted is None:
+        follow_ups = ((day(on) + dt.timedelta(days=YEAR), relief),)
     return Session(
         procedure,
         region,
@@ -159,6 +270,8 @@ def done(
         day(recorded_on) if recorded_on is not None else None,
         COUNTS_AS_REGIONS.get(procedure, ()),
         levels=levels,
+        follow_ups=tuple(FollowUp(day(d), r) for d, r in follow_ups),
+        relief_days=lasted,
     )
 
 

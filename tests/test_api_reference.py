@@ -32,6 +32,7 @@ CATALOG = {
     "SCS_IMPLANT": (120, "high", ["63650", "63685"], True),
     "KYPHOPLASTY": (60, "high", ["22513-22515"], True),
     "DISCOGRAPHY": (60, "intermediate", ["62290", "62291"], True),  # ASRA 2018: intradiscal
+    "SI_DIAG": (30, "low", ["27096"], True),
 }
 
 DRUG_CODES = {

@@ -180,14 +180,18 @@ def test_eligibility_a_refusal_in_the_form_and_the_confirmation_read_well_and_pa
     clinic = make_small_clinic()
     patient = PatientFactory(first_name="Wanda", last_name="Farr")
     PatientMedicationFactory(patient=patient)  # warfarin
-    ProcedureHistory.objects.create(
-        patient=patient,
-        procedure_type=clinic.procedure("ESI_IL"),
-        region="lumbar",
-        side="right",
-        performed_on=dt.date(2026, 10, 27),
-        relief_percent=70,
-    )
+    # Three epidurals elsewhere in the six months up to 10 November, each with relief that
+    # lasted a month: the fourth waits for the oldest to leave the window.
+    for performed_on in (dt.date(2026, 5, 11), dt.date(2026, 7, 1), dt.date(2026, 9, 1)):
+        ProcedureHistory.objects.create(
+            patient=patient,
+            procedure_type=clinic.procedure("ESI_IL"),
+            region="lumbar",
+            side="right",
+            performed_on=performed_on,
+            relief_percent=70,
+            relief_duration_days=30,
+        )
     sign_in(page, live_server.url, "sam.scheduler")
 
     page.goto(search_url(live_server.url, patient, procedure_type="ESI_IL"))

@@ -70,7 +70,7 @@ CASES = [
     ("ESI_TF", "lumbar", "left"),
     ("DISCOGRAPHY", "lumbar", "bilateral"),
     ("FACET_IA", "cervical", "right"),
-    ("SI_JOINT", "sacral", "left"),
+    ("SI_DIAG", "sacral", "left"),  # a first visit: no earlier diagnostic block is needed
     ("TPI", "thoracic", "right"),
     ("SYMPATHETIC", "lumbar", "left"),
 ]

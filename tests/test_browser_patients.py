@@ -51,6 +51,7 @@ def ann_with_history() -> Patient:
         side="left",
         performed_on=dt.date(2026, 7, 1),
         relief_percent=70,
+        relief_duration_days=100,
         notes="Riverside Pain Center",
         acting_user=None,
     )
@@ -128,3 +129,54 @@ def test_a_scheduler_finds_a_patient_and_registers_another_after_fixing_the_phon
     )
     assert_accessible(page)
     screenshot(page, "patients-detail")
+
+
+def test_a_nurse_adds_how_long_an_outside_procedures_relief_lasted_by_keyboard(
+    live_server, page, make_staff
+):
+    make_staff("nurse", "nina.nurse")
+    ann = ann_with_history()
+    procedure_services.history_add(
+        patient=ann,
+        procedure_type=ProcedureType.objects.get(code="TPI"),
+        region="thoracic",
+        side="left",
+        performed_on=dt.date(2026, 9, 1),
+        relief_percent=60,
+        acting_user=None,
+    )
+
+    sign_in(page, live_server.url, "nina.nurse")
+    page.goto(f"{live_server.url}/patients/{ann.pk}/")
+    edit = page.get_by_role("link", name="Edit relief of TPI on 1 Sep 2026")
+    edit.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Relief of a procedure done elsewhere"
+    )
+    expect(page.get_by_label("Relief (%)")).to_have_value("60")
+    assert_accessible(page)
+    lasted = page.get_by_label("Relief lasted (days)")
+    lasted.focus()
+    page.keyboard.type("400")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing is saved yet")
+    expect(page.get_by_text("relief cannot have lasted beyond today")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "patients-history-entry-refused")
+
+    lasted = page.get_by_label("Relief lasted (days)")
+    lasted.fill("")
+    lasted.focus()
+    page.keyboard.type("30")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert urlsplit(page.url).path == f"/patients/{ann.pk}/"
+    expect(page.get_by_role("status")).to_have_text("Saved how long it lasted.")
+    expect(page.get_by_role("row", name="1 Sep 2026 TPI")).to_contain_text("60% for 30 days")
+    assert_accessible(page)
+    screenshot(page, "patients-history-entry-saved")

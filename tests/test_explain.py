@@ -113,7 +113,7 @@ def busy_day(db):
         PatientMedicationFactory(patient=patient)  # warfarin: epidurals need five days off
         book_case(clinic, start=at(9), code="MBB")
         book_case(clinic, start=at(9, 45), code="ESI_IL", provider=clinic.ortiz)
-        book_case(clinic, start=at(13), code="SI_JOINT", room=clinic.suite2)
+        book_case(clinic, start=at(13), code="SI_DIAG", room=clinic.suite2)
         book_case(clinic, start=at(10, 30), code="ESI_IL", provider=clinic.ortiz)
         book_case(
             clinic,

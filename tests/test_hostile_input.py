@@ -22,7 +22,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from clinic.models import AuditEvent, Patient
-from procedures.models import PriorAuthorization
+from procedures.models import PriorAuthorization, ProcedureHistory
 from scheduling import services
 from scheduling.models import Appointment, ChecklistItem
 from tests.factories import PatientFactory, payer
@@ -62,9 +62,11 @@ class World:
     done: Appointment  # completed on Monday, no outcome recorded yet
     item: ChecklistItem  # one of `case`'s checklist items
     authorization: PriorAuthorization
+    entry: ProcedureHistory  # a procedure of the patient's done elsewhere
 
     def ids(self) -> dict[str, Any]:
         return {
+            "entry": self.entry.pk,
             "patient": self.patient.pk,
             "case": self.case.pk,
             "done": self.done.pk,
@@ -97,7 +99,15 @@ def world(clinic: SmallClinic) -> World:
     )
     item = case.checklist_items.order_by("pk").first()
     assert item is not None
-    return World(clinic, patient, case, done, item, authorization)
+    entry = ProcedureHistory.objects.create(
+        patient=patient,
+        procedure_type=clinic.procedure("ESI_TF"),
+        region="lumbar",
+        side="left",
+        performed_on=dt.date(2026, 9, 1),
+        relief_percent=70,
+    )
+    return World(clinic, patient, case, done, item, authorization, entry)
 
 
 def snapshot() -> dict[str, Any]:
@@ -968,6 +978,47 @@ FORMS = [
         {"follow_up-assessed_on": "2026-11-17", "follow_up-relief_percent": HUGE},
         200,
         AT_MOST_100,
+    ),
+    # An outside procedure's relief and how long it lasted.
+    (
+        "history-relief-huge",
+        "nurse",
+        "/patients/{patient}/history/{entry}/",
+        {"relief_percent": HUGE, "relief_duration_days": "10"},
+        200,
+        AT_MOST_100,
+    ),
+    (
+        "history-days-5000-digits",
+        "nurse",
+        "/patients/{patient}/history/{entry}/",
+        {"relief_percent": "70", "relief_duration_days": "9" * 5000},
+        200,
+        WHOLE_NUMBER,
+    ),
+    (
+        "history-days-1e400",
+        "nurse",
+        "/patients/{patient}/history/{entry}/",
+        {"relief_percent": "70", "relief_duration_days": "1e400"},
+        200,
+        WHOLE_NUMBER,
+    ),
+    (
+        "history-days-nul",
+        "nurse",
+        "/patients/{patient}/history/{entry}/",
+        {"relief_percent": "70", "relief_duration_days": "1\x00"},
+        200,
+        WHOLE_NUMBER,
+    ),
+    (
+        "history-days-beyond-today",
+        "nurse",
+        "/patients/{patient}/history/{entry}/",
+        {"relief_percent": "70", "relief_duration_days": "3650"},
+        200,
+        "relief cannot have lasted beyond today",
     ),
     # Ticking a checklist item.
     (

@@ -4,6 +4,7 @@ exactly as the page's `role_required` declares. New pages are covered without a 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from clinic.roles import Role
+from procedures.models import ProcedureHistory
 from tests.factories import PatientFactory
 from tests.pages_helpers import page_text
 from tests.scheduling_helpers import book_case, local, make_small_clinic
@@ -78,7 +80,20 @@ def objects(db: None) -> Iterator[dict[str, int]]:
         case = book_case(clinic, patient=patient, start=local(2026, 11, 19, 9, 0))
         item = case.checklist_items.order_by("pk").first()
         assert item is not None
-        yield {"patients": patient.pk, "appointments": case.pk, "checklist": item.pk}
+        entry = ProcedureHistory.objects.create(
+            patient=patient,
+            procedure_type=clinic.procedure("TPI"),
+            region="thoracic",
+            side="left",
+            performed_on=dt.date(2026, 9, 1),
+            relief_percent=60,
+        )
+        yield {
+            "patients": patient.pk,
+            "appointments": case.pk,
+            "checklist": item.pk,
+            "history": entry.pk,
+        }
 
 
 # A real value for each `<slug:...>` of a page, by the path segment before it.

@@ -152,16 +152,19 @@ def test_an_unsearched_form_starts_today_and_shows_no_results(clinic, scheduler)
 def test_eligibility_lists_every_violation_with_its_date_and_one_click_to_search_from_then(
     clinic, scheduler
 ):
-    # On warfarin (five days off before an epidural) and an epidural six days ago elsewhere.
+    # On warfarin (five days off before an epidural), and three epidurals elsewhere in the six
+    # months up to 10 November, each with relief that lasted a month.
     patient = warfarin_patient()
-    ProcedureHistory.objects.create(
-        patient=patient,
-        procedure_type=clinic.procedure("ESI_IL"),
-        region="lumbar",
-        side="left",
-        performed_on=dt.date(2026, 10, 27),
-        relief_percent=80,
-    )
+    for performed_on in (dt.date(2026, 5, 11), dt.date(2026, 7, 1), dt.date(2026, 9, 1)):
+        ProcedureHistory.objects.create(
+            patient=patient,
+            procedure_type=clinic.procedure("ESI_IL"),
+            region="lumbar",
+            side="left",
+            performed_on=performed_on,
+            relief_percent=80,
+            relief_duration_days=30,
+        )
 
     response = search(scheduler, patient, procedure_type="ESI_IL", side="left")
 
@@ -169,7 +172,7 @@ def test_eligibility_lists_every_violation_with_its_date_and_one_click_to_search
     assert "Not allowed on Monday 2 November 2026." in eligibility
     assert "Warfarin is held 5 days" in eligibility
     assert "Lifts on Sunday 8 November 2026." in eligibility
-    assert "at least 14 days apart" in eligibility
+    assert "3 per region per 6 months" in eligibility
     assert "Lifts on Tuesday 10 November 2026." in eligibility
     assert "Every rule allows it from Tuesday 10 November 2026." in eligibility
     assert not slot_links(response)  # no slot search before the rules allow the case
@@ -186,6 +189,28 @@ def test_eligibility_lists_every_violation_with_its_date_and_one_click_to_search
     allowed = scheduler.get(again)
     assert "Allowed." in visible_text(section(allowed, "eligibility-heading"))
     assert headings(allowed, 3)[0] == "Tuesday 10 November 2026"
+
+
+def test_a_repeat_waiting_for_proof_of_lasting_relief_names_the_follow_up_day(clinic, scheduler):
+    patient = PatientFactory()
+    ProcedureHistory.objects.create(
+        patient=patient,
+        procedure_type=clinic.procedure("ESI_IL"),
+        region="lumbar",
+        side="left",
+        performed_on=dt.date(2026, 9, 1),
+        relief_percent=80,
+    )
+
+    response = search(scheduler, patient, procedure_type="ESI_IL", side="left")
+
+    eligibility = visible_text(section(response, "eligibility-heading"))
+    assert "relief lasting 14 days" in eligibility
+    assert (
+        "Waiting will not lift this; a follow-up on or after Tuesday 15 September 2026 showing "
+        "the relief lasted will." in eligibility
+    )
+    assert not [label for label, _ in links(response) if label.startswith("Search from")]
 
 
 def test_a_case_that_waiting_cannot_cure_says_so_plainly(clinic, scheduler):

@@ -9,6 +9,7 @@ shown a link or a form that would answer it with a 403.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, resolve, reverse
 from clinic.models import AuditEvent, AuditKind, Patient
 from clinic.permissions import ALL_ROLES, MANAGERS, NURSING, SCHEDULING
 from clinic.roles import Role
+from procedures import services as procedure_services
 from scheduling import urls as page_urls
 from scheduling.pages import account
 from scheduling.pages.common import role_required
@@ -73,6 +75,8 @@ MATRIX = [
     Door("case-complete", "POST", NURSING),
     Door("case-outcome", "POST", NURSING),
     Door("case-follow-up", "POST", NURSING),
+    Door("patient-history-entry", "GET", NURSING),
+    Door("patient-history-entry", "POST", NURSING),
     # Schedulers and nurses alike: the desk often learns first that a patient did not come.
     Door("case-no-show", "POST", ALL_ROLES),
     # Managers alone.
@@ -90,6 +94,7 @@ class Objects:
     item: int  # one of its checklist items
     today: int  # a case later today
     done: int  # a case completed on Monday
+    entry: int  # a procedure of Alice's done elsewhere
 
 
 @pytest.fixture
@@ -101,13 +106,23 @@ def objects(db: None) -> Objects:
     assert item is not None
     today = book_case(clinic, start=local(2026, 11, 18, 10, 0), room=clinic.suite2)
     done = case_done_here(clinic, patient=PatientFactory(), start=local(2026, 11, 16, 9), relief=80)
-    return Objects(alice.pk, case.pk, item.pk, today.pk, done.pk)
+    entry = procedure_services.history_add(
+        patient=alice,
+        procedure_type=clinic.procedure("ESI_TF"),
+        region="lumbar",
+        side="left",
+        performed_on=dt.date(2026, 9, 1),
+        relief_percent=70,
+        acting_user=None,
+    )
+    return Objects(alice.pk, case.pk, item.pk, today.pk, done.pk, entry.pk)
 
 
 def url_for(name: str, objects: Objects) -> str:
     args: dict[str, list[object]] = {
         "patient": [objects.patient],
         "case-checklist-item": [objects.case, objects.item],
+        "patient-history-entry": [objects.patient, objects.entry],
         "dashboard-export": ["volume"],
     }
     if name.startswith(("appointment", "case-")) and name not in args:
@@ -244,7 +259,11 @@ def test_no_role_is_offered_a_link_or_form_that_would_refuse_it(role, pages_as, 
     # The pages do offer each role its own work.
     expected = {
         Role.SCHEDULER: {("patient-new", "GET"), ("case-reschedule", "GET"), ("book", "GET")},
-        Role.NURSE: {("case-check-in", "POST"), ("case-checklist-item", "POST")},
+        Role.NURSE: {
+            ("case-check-in", "POST"),
+            ("case-checklist-item", "POST"),
+            ("patient-history-entry", "GET"),
+        },
         Role.MANAGER: {("case-cancel", "GET"), ("case-outcome", "POST"), ("dashboard", "GET")},
     }[role]
     assert expected <= offered, expected - offered

@@ -133,7 +133,7 @@ CASES = [
         [],
         [
             "Lumbar: last ESI_TF booked for 30 Nov; next: ESI_TF, not yet: A repeat epidural "
-            "needs at least 50% relief from the previous one: the ESI_TF on 2026-11-30 in the "
+            "needs at least 50% relief lasting 14 days: the ESI_TF on 2026-11-30 in the "
             "lumbar/sacral region is booked and not done yet; its relief must be recorded first."
         ],
     ),
@@ -145,15 +145,21 @@ CASES = [
             done("TPI", "lumbar", "left", "2026-09-01", 50),
         ],
         [],
-        ["All regions: TPI 3 of 3 in 12 months used; next: TPI, from 1 Mar 2027"],
+        [
+            "All regions: last TPI 50% on 1 Sep; TPI 3 of 3 in 12 months used; next: TPI, "
+            "from 1 Mar 2027"
+        ],
     ),
     (
-        "a bilateral SI joint injection counts on both sides",
-        [done("SI_JOINT", "sacral", "bilateral", "2026-10-01", 50)],
+        "a bilateral SI joint injection after a positive diagnostic block",
+        [
+            done("SI_DIAG", "sacral", "bilateral", "2026-09-01", 80),
+            done("SI_JOINT", "sacral", "bilateral", "2026-10-01", 60),
+        ],
         [],
         [
-            "Sacral left: SI_JOINT 1 of 4 in 12 months used; next: SI_JOINT, from today",
-            "Sacral right: SI_JOINT 1 of 4 in 12 months used; next: SI_JOINT, from today",
+            "Sacral: last SI_JOINT 60% on 1 Oct; next: SI_JOINT, from today",
+            "Sacral: SI_DIAG 1 of 2 in 12 months used; next: SI_DIAG, from today",
         ],
     ),
     (
@@ -348,7 +354,15 @@ def lines_for(patient: Patient) -> list[str]:
         return [line.sentence for line in patient_pathways(PatientRules.load(patient))]
 
 
-def history(patient: Patient, code: str, region: str, side: str, on: dt.date, relief: int) -> None:
+def history(
+    patient: Patient,
+    code: str,
+    region: str,
+    side: str,
+    on: dt.date,
+    relief: int,
+    lasted: int | None = None,
+) -> None:
     procedure_services.history_add(
         patient=patient,
         procedure_type=ProcedureType.objects.get(code=code),
@@ -356,6 +370,7 @@ def history(patient: Patient, code: str, region: str, side: str, on: dt.date, re
         side=side,
         performed_on=on,
         relief_percent=relief,
+        relief_duration_days=lasted,
         acting_user=None,
     )
 
@@ -403,7 +418,7 @@ def test_the_payer_selects_the_rule_set_the_status_is_judged_by(clinic):
 def test_epidurals_done_elsewhere_count_against_the_limit(clinic):
     patient = PatientFactory()
     for on in (dt.date(2026, 7, 15), dt.date(2026, 9, 1), dt.date(2026, 10, 20)):
-        history(patient, "ESI_TF", "lumbar", "left", on, 70)
+        history(patient, "ESI_TF", "lumbar", "left", on, 70, lasted=21)
 
     assert lines_for(patient) == [
         "Lumbar: last ESI_TF 70% on 20 Oct; ESI 3 of 3 in 6 months used; "

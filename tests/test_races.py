@@ -143,7 +143,8 @@ def test_two_bookings_racing_for_a_patients_last_epidural_leave_one_within_the_l
     clinic = make_small_clinic()
     patient = PatientFactory()
     esi = clinic.procedure("ESI_TF")
-    # Two lumbar epidurals in the last 183 days, both with good relief: one more is allowed.
+    # Two lumbar epidurals in the last 183 days, both with good relief that lasted a month:
+    # one more is allowed.
     for performed_on in (dt.date(2026, 8, 3), dt.date(2026, 10, 5)):
         ProcedureHistory.objects.create(
             patient=patient,
@@ -152,8 +153,10 @@ def test_two_bookings_racing_for_a_patients_last_epidural_leave_one_within_the_l
             side="left",
             performed_on=performed_on,
             relief_percent=70,
+            relief_duration_days=30,
         )
-    # Different days, providers and rooms: only the frequency limit can stop the second.
+    # Different days, providers and rooms: only the other booking can stop the second (by the
+    # frequency limit; the later date also by the earlier case's relief, still to come).
     places = [
         (clinic.chen, clinic.suite1, local(2026, 11, 23, 9, 0)),
         (clinic.ortiz, clinic.suite2, local(2026, 12, 14, 9, 0)),

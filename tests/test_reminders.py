@@ -41,6 +41,7 @@ from tests.reminder_helpers import (
     mail_text,
     psych_clearance,
     reminders_of,
+    sacroiliac_block,
     send_due,
     trial_done,
     work_through,
@@ -357,6 +358,7 @@ def complete_through_api(nurse_api, appointment_id, clock, at):
 PREPARE = {
     "RFA": lambda clinic, patient, clock: blocks_for_ablation(patient),
     "SCS_TRIAL": lambda clinic, patient, clock: psych_clearance(patient),
+    "SI_JOINT": lambda clinic, patient, clock: sacroiliac_block(patient),
     "SCS_IMPLANT": trial_done,
 }
 
@@ -367,15 +369,15 @@ PREPARE = {
         # Pain diary: 6 h after the end of the block.
         ("MBB", local(2026, 11, 19, 9, 0), "pain_diary", local(2026, 11, 19, 15, 30)),
         ("MBB", local(2026, 11, 19, 14, 0), "pain_diary", local(2026, 11, 20, 8, 0)),  # 20:30
-        ("ESI_IL", THURSDAY_9, "follow_up", local(2026, 12, 3, 9, 0)),
-        ("ESI_TF", THURSDAY_9, "follow_up", local(2026, 12, 3, 9, 0)),
-        ("ESI_CAUDAL", THURSDAY_9, "follow_up", local(2026, 12, 3, 9, 0)),
-        ("ESI_IL", local(2026, 11, 19, 7, 15), "follow_up", local(2026, 12, 3, 8, 0)),  # 07:15
-        ("RFA", THURSDAY_9, "follow_up", local(2026, 12, 17, 9, 0)),
         # Relief follow-ups on the day a repeat needs relief proved (DOMAIN.md).
-        ("TPI", THURSDAY_9, "follow_up", local(2026, 12, 31, 9, 0)),  # 6 weeks
-        ("FACET_IA", THURSDAY_9, "follow_up", local(2027, 2, 17, 9, 0)),  # 3 months
-        ("SI_JOINT", THURSDAY_9, "follow_up", local(2027, 2, 17, 9, 0)),
+        ("ESI_IL", THURSDAY_9, "relief_follow_up", local(2026, 12, 3, 9, 0)),
+        ("ESI_TF", THURSDAY_9, "relief_follow_up", local(2026, 12, 3, 9, 0)),
+        ("ESI_CAUDAL", THURSDAY_9, "relief_follow_up", local(2026, 12, 3, 9, 0)),
+        ("ESI_IL", local(2026, 11, 19, 7, 15), "relief_follow_up", local(2026, 12, 3, 8, 0)),
+        ("RFA", THURSDAY_9, "follow_up", local(2026, 12, 17, 9, 0)),  # the four-week check
+        ("TPI", THURSDAY_9, "relief_follow_up", local(2026, 12, 31, 9, 0)),  # 6 weeks
+        ("FACET_IA", THURSDAY_9, "relief_follow_up", local(2027, 2, 17, 9, 0)),  # 3 months
+        ("SI_JOINT", THURSDAY_9, "relief_follow_up", local(2027, 2, 17, 9, 0)),
         ("SCS_TRIAL", THURSDAY_9, "trial_end", local(2026, 11, 26, 9, 0)),
         ("SCS_IMPLANT", THURSDAY_9, "follow_up", local(2026, 11, 29, 9, 0)),
         ("KYPHOPLASTY", THURSDAY_9, "follow_up", local(2026, 12, 3, 9, 0)),
@@ -394,7 +396,7 @@ def test_completing_a_case_writes_its_follow_up_and_cancels_the_pending_appointm
     booked_due = max(start - dt.timedelta(hours=48), local(2026, 11, 17, 8, 0))
     rows = reminder_rows(nurse_api, created.json()["id"])
     if code == "RFA":  # the four-week check, then relief proved at six months
-        assert rows[2] == ("follow_up", local(2027, 5, 21, 9, 0), "pending")
+        assert rows[2] == ("relief_follow_up", local(2027, 5, 21, 9, 0), "pending")
         rows = rows[:2]
     assert rows == [
         ("appointment", booked_due, "cancelled"),
@@ -436,7 +438,7 @@ def test_a_follow_up_days_after_a_case_keeps_the_case_local_hour_across_the_cloc
     clock.move_to(local(2026, 10, 19, 10, 0))
     appointment = book_case(clinic, patient=patient, start=local(2026, 10, 22, 9, 0), code="ESI_IL")
     work_through(appointment, clock, at=local(2026, 10, 22, 9, 40))
-    follow_up = Reminder.objects.get(appointment=appointment, kind="follow_up")
+    follow_up = Reminder.objects.get(appointment=appointment, kind="relief_follow_up")
     assert follow_up.due_at == local(2026, 11, 5, 9, 0)
     assert follow_up.due_at == utc(2026, 11, 5, 14, 0)
 

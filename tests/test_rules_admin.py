@@ -245,6 +245,7 @@ def test_a_manager_deletes_a_rule_from_a_set_and_the_audit_row_keeps_what_it_was
         "scope": ["patient", None],
         "max_sessions": [3, None],
         "window_days": [365, None],
+        "stage": ["all", None],
     }
 
 
@@ -380,6 +381,7 @@ def test_a_new_rule_set_with_its_rules_and_payer_is_audited_row_by_row(manager):
     form[row + "scope"] = "patient"
     form[row + "max_sessions"] = 2
     form[row + "window_days"] = 365
+    form[row + "stage"] = "all"
     form[row + "active"] = "on"
 
     assert_saved(form.post())
@@ -423,10 +425,13 @@ def test_deleting_a_rule_set_audits_it_with_every_rule_and_payer_link_it_takes_a
             "frequencylimits",
             "minimumintervals",
             "responserequirements",
+            "diagnosticsteps",
             "levellimits",
             "oneregionpersessions",
             "facetpathwayrules",
             "scspathwayrules",
+            # Its own reminder timings (the relief follow-up of a repeat ablation).
+            "reminder_rules",
         )
         for rule in getattr(evicore, manager_name).all()
     }
@@ -472,9 +477,9 @@ def test_a_rule_set_deleted_from_the_list_action_is_audited_too(manager):
         "procedures.ruleset",
         str(commercial.pk),
     )
-    # The set, its sixteen rules (ten limits and pathways, five level limits, one region a
-    # session), its two payer links.
-    assert len(events) == 1 + 16 + 2
+    # The set, its twenty rules (fourteen limits, steps and pathways, five level limits, one
+    # region a session), its two payer links.
+    assert len(events) == 1 + 20 + 2
 
 
 # --- The catalog --------------------------------------------------------------------------------

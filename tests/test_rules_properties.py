@@ -31,6 +31,7 @@ PROCEDURES = [
     "ESI_IL",
     "ESI_TF",
     "ESI_CAUDAL",
+    "SI_DIAG",
     "SI_JOINT",
     "TPI",
     "SCS_TRIAL",
@@ -56,7 +57,7 @@ EARLIER_STAGE = {
 FAMILIES = [
     ["MBB", "FACET_IA", "RFA"],
     ["ESI_IL", "ESI_TF", "ESI_CAUDAL"],
-    ["SI_JOINT"],
+    ["SI_DIAG", "SI_JOINT"],
     ["TPI"],
     ["SCS_TRIAL", "SCS_IMPLANT"],
     PROCEDURES,
@@ -90,7 +91,31 @@ def sessions(draw: st.DrawFn, family: list[str], near: int) -> Session:
     recorded_on = None
     if relief is not None and draw(st.booleans()):
         recorded_on = on + dt.timedelta(days=draw(st.integers(0, 10)))
-    return done(procedure, region, side, on, relief, recorded_on=recorded_on, levels=levels)
+    # How long relief lasted: kept, not known yet, follow-ups around the rules' days (14,
+    # 42, 84, 90, 183), or a history entry's duration.
+    proof = draw(st.sampled_from(["kept", "unknown", "follow_ups", "lasted"]))
+    follow_ups: tuple[tuple[dt.date, int], ...] = ()
+    lasted = None
+    if proof == "follow_ups":
+        after = st.one_of(st.integers(0, 200), st.sampled_from([13, 14, 41, 42, 83, 84, 89, 90]))
+        follow_ups = tuple(
+            (on + dt.timedelta(days=d), r)
+            for d, r in draw(st.lists(st.tuples(after, st.integers(0, 100)), max_size=2))
+        )
+    elif proof == "lasted":
+        lasted = draw(st.one_of(st.integers(0, 400), st.sampled_from([13, 14, 89, 90, 182, 183])))
+    return done(
+        procedure,
+        region,
+        side,
+        on,
+        relief,
+        recorded_on=recorded_on,
+        levels=levels,
+        follow_ups=follow_ups,
+        lasted=lasted,
+        lasting=proof == "kept",
+    )
 
 
 @dataclass(frozen=True)
@@ -199,3 +224,17 @@ def test_never_raises(situation: Situation) -> None:
     assert decision.allowed == (not decision.violations)
     for violation in decision.violations:
         assert violation.code and violation.detail
+
+
+@settings(deadline=None)
+@given(situations())
+def test_relief_still_to_be_proved_names_its_day_and_no_waiting_cures_it(
+    situation: Situation,
+) -> None:
+    decision = judge(situation)
+
+    for violation in decision.violations:
+        if violation.proof_due is not None:
+            assert violation.code == "outcome_pending"
+            assert violation.eligible_from is None
+            assert decision.eligible_from is None

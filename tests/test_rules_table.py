@@ -20,7 +20,10 @@ import pytest
 from procedures.rules import Facts, PsychEval, Request, Session, evaluate
 from tests.rules_fixtures import DEFAULT, ask, booked, day, done, judge, psych
 
-ALL_SETS = ("default", "evicore", "commercial")
+ALL_SETS = ("default", "evicore", "commercial", "medicare")
+# The frequency limits alone, for cases about counting windows that other rules would cloud.
+LIMITS_ONLY = ("limits",)
+NOT_MEDICARE = ("default", "evicore", "commercial")
 BLOCKS_AT_80 = ("default", "evicore")
 ALLOWED = "allowed"
 
@@ -118,21 +121,21 @@ ESI_FOUR = [
     done("ESI_IL", "lumbar", "bilateral", "2026-10-05", 60),
 ]
 SI_LEFT_FOUR = [
-    done("SI_JOINT", "sacral", "left", on, 60)
+    done("SI_JOINT", "sacral", "left", on, 80)
     for on in ("2026-01-05", "2026-04-06", "2026-07-06", "2026-10-05")
 ]
 SI_RIGHT_FOUR = [
-    done("SI_JOINT", "sacral", "right", on, 60)
+    done("SI_JOINT", "sacral", "right", on, 80)
     for on in ("2026-02-02", "2026-05-04", "2026-08-03", "2026-11-02")
 ]
 SI_BILATERAL_FOUR = [
-    done("SI_JOINT", "sacral", "bilateral", on, 60)
+    done("SI_JOINT", "sacral", "bilateral", on, 80)
     for on in ("2026-01-05", "2026-04-06", "2026-07-06", "2026-10-05")
 ]
 TPI_THREE = [
-    done("TPI", "cervical", "bilateral", "2026-01-05"),
-    done("TPI", "thoracic", "left", "2026-04-06"),
-    done("TPI", "lumbar", "right", "2026-07-06"),
+    done("TPI", "cervical", "bilateral", "2026-01-05", 60),
+    done("TPI", "thoracic", "left", "2026-04-06", 60),
+    done("TPI", "lumbar", "right", "2026-07-06", 60),
 ]
 
 FREQUENCY_CASES = [
@@ -209,6 +212,8 @@ FREQUENCY_CASES = [
             "2026-03-02",
         ),
         eligible_from="2026-07-07",
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "esi-3-per-183-days/day-oldest-leaves",
@@ -221,6 +226,8 @@ FREQUENCY_CASES = [
         ask("ESI_TF", "sacral", "right", "2026-07-06"),
         refused(FREQUENCY, "2026-07-07", "sacral region", "already has 3", "2026-01-05"),
         eligible_from="2026-07-07",
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "esi-caudal/recorded-lumbar-counts-for-sacral-day-of",
@@ -235,6 +242,8 @@ FREQUENCY_CASES = [
         ask("ESI_TF", "sacral", "left", "2026-03-20"),
         refused(FREQUENCY, "2026-07-07", "lumbar/sacral region", "already has 3"),
         eligible_from="2026-07-07",
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "esi-4-per-365-days/day-before-oldest-leaves",
@@ -256,48 +265,42 @@ FREQUENCY_CASES = [
         ask("ESI_TF", "lumbar", "left", "2027-01-05"),
     ),
     case(
-        "si-joint-4-per-side/left-day-before-oldest-leaves",
+        "si-joint-4-per-12-months/day-before-oldest-leaves",
         SI_LEFT_FOUR,
         ask("SI_JOINT", "sacral", "left", "2027-01-04"),
-        refused(FREQUENCY, "2027-01-05", "sacral left side", "already has 4", "2026-01-05"),
+        refused(FREQUENCY, "2027-01-05", "lumbar/sacral region", "already has 4", "2026-01-05"),
         eligible_from="2027-01-05",
     ),
     case(
-        "si-joint-4-per-side/left-day-oldest-leaves",
+        "si-joint-4-per-12-months/day-oldest-leaves",
         SI_LEFT_FOUR,
         ask("SI_JOINT", "sacral", "left", "2027-01-05"),
     ),
     case(
-        "si-joint-4-per-side/other-side-free",
-        SI_LEFT_FOUR,
+        "si-joint-4-per-12-months/the-other-side-counts-too",
+        [*SI_LEFT_FOUR, done("SI_DIAG", "sacral", "right", "2025-12-01", 85)],
         ask("SI_JOINT", "sacral", "right", "2027-01-04"),
-    ),
-    case(
-        "si-joint-4-per-side/bilateral-request-refused-on-the-full-side-only",
-        SI_LEFT_FOUR,
-        ask("SI_JOINT", "sacral", "bilateral", "2027-01-04"),
-        refused(FREQUENCY, "2027-01-05", "sacral left side", "2026-10-05"),
+        refused(FREQUENCY, "2027-01-05", "lumbar/sacral region", "already has 4"),
         eligible_from="2027-01-05",
     ),
     case(
-        "si-joint-4-per-side/bilateral-request-each-side-keeps-its-own-date",
-        SI_LEFT_FOUR + SI_RIGHT_FOUR,
-        ask("SI_JOINT", "sacral", "bilateral", "2027-01-04"),
-        refused(FREQUENCY, "2027-01-05", "sacral left side", "2026-01-05"),
-        refused(FREQUENCY, "2027-02-02", "sacral right side", "2026-02-02"),
-        eligible_from="2027-02-02",
-    ),
-    case(
-        "si-joint-4-per-side/bilateral-sessions-count-for-right",
-        SI_BILATERAL_FOUR,
-        ask("SI_JOINT", "sacral", "right", "2027-01-04"),
-        refused(FREQUENCY, "2027-01-05", "sacral right side", "already has 4", "2026-01-05"),
+        "si-joint-4-per-12-months/left-and-right-sessions-add-up",
+        SI_LEFT_FOUR[:2] + SI_RIGHT_FOUR[:2],
+        ask("SI_JOINT", "sacral", "left", "2026-12-01"),
+        refused(FREQUENCY, "2027-01-05", "already has 4", "2026-02-02", "2026-05-04"),
         eligible_from="2027-01-05",
     ),
     case(
-        "si-joint-4-per-side/bilateral-sessions-day-oldest-leaves",
+        "si-joint-4-per-12-months/a-bilateral-session-is-one-session",
+        SI_BILATERAL_FOUR[:3],
+        ask("SI_JOINT", "sacral", "bilateral", "2026-12-01"),
+    ),
+    case(
+        "si-joint-4-per-12-months/bilateral-sessions-count",
         SI_BILATERAL_FOUR,
-        ask("SI_JOINT", "sacral", "right", "2027-01-05"),
+        ask("SI_JOINT", "sacral", "right", "2027-01-04"),
+        refused(FREQUENCY, "2027-01-05", "already has 4", "2026-01-05"),
+        eligible_from="2027-01-05",
     ),
     case(
         "tpi-3-per-patient/any-region-day-before-oldest-leaves",
@@ -316,7 +319,7 @@ FREQUENCY_CASES = [
 # --- Booked sessions and leap years ---------------------------------------------------------
 
 TPI_BOOKED_AHEAD = [
-    done("TPI", "lumbar", "left", "2026-01-05"),
+    done("TPI", "lumbar", "left", "2026-01-05", 60),
     booked("TPI", "lumbar", "left", "2026-06-01"),
     booked("TPI", "lumbar", "left", "2026-09-01"),
 ]
@@ -324,7 +327,7 @@ BOOKED_CASES = [
     case(
         "booked/count-in-the-window-before-the-request",
         [
-            done("TPI", "lumbar", "left", "2026-01-05"),
+            done("TPI", "lumbar", "left", "2026-01-05", 60),
             booked("TPI", "lumbar", "left", "2026-06-01"),
             booked("TPI", "lumbar", "left", "2026-07-06"),
         ],
@@ -332,6 +335,9 @@ BOOKED_CASES = [
         refused(FREQUENCY, "2027-01-05", "already has 3", "2026-06-01", "2026-07-06"),
         eligible_from="2027-01-05",
         today="2026-03-02",
+        # A repeat after a booked trigger point session waits for its relief: the window
+        # counting is judged alone here.
+        sets=LIMITS_ONLY,
     ),
     case(
         # Squeezing one in before the booked ones would make 4 in the window ending 2026-09-01.
@@ -356,6 +362,9 @@ BOOKED_CASES = [
         refused(FREQUENCY, "2026-09-01", "would have 4", "booked on 2026-09-01"),
         eligible_from="2026-09-01",
         today="2026-03-02",
+        # A repeat after a booked trigger point session waits for its relief: the window
+        # counting is judged alone here.
+        sets=LIMITS_ONLY,
     ),
     case(
         "booked/esi-13-days-before-a-booked-one",
@@ -364,6 +373,8 @@ BOOKED_CASES = [
         # After it, the booked one's relief must be recorded first: waiting alone cannot cure.
         refused(INTERVAL, "2026-06-29", "2026-06-15", "14 days", "2026-06-29"),
         eligible_from=None,
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "booked/esi-14-days-before-a-booked-one",
@@ -378,6 +389,8 @@ BOOKED_CASES = [
         refused(PENDING, None, "2026-06-15", "booked and not done yet"),
         eligible_from=None,
         today="2026-06-01",
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "booked/esi-14-days-after-a-booked-one-needs-its-relief",
@@ -391,9 +404,9 @@ BOOKED_CASES = [
         # 2027-03-01 + 365 days is 2028-02-29, not the calendar anniversary 2028-03-01.
         "leap-year/tpi-window-across-2028-02-29-day-before",
         [
-            done("TPI", "lumbar", "left", "2027-03-01"),
-            done("TPI", "lumbar", "left", "2027-06-01"),
-            done("TPI", "lumbar", "left", "2027-09-01"),
+            done("TPI", "lumbar", "left", "2027-03-01", 60),
+            done("TPI", "lumbar", "left", "2027-06-01", 60),
+            done("TPI", "lumbar", "left", "2027-09-01", 60),
         ],
         ask("TPI", "lumbar", "left", "2028-02-28"),
         refused(FREQUENCY, "2028-02-29", "2027-03-01"),
@@ -402,9 +415,9 @@ BOOKED_CASES = [
     case(
         "leap-year/tpi-window-across-2028-02-29-day-of",
         [
-            done("TPI", "lumbar", "left", "2027-03-01"),
-            done("TPI", "lumbar", "left", "2027-06-01"),
-            done("TPI", "lumbar", "left", "2027-09-01"),
+            done("TPI", "lumbar", "left", "2027-03-01", 60),
+            done("TPI", "lumbar", "left", "2027-06-01", 60),
+            done("TPI", "lumbar", "left", "2027-09-01", 60),
         ],
         ask("TPI", "lumbar", "left", "2028-02-29"),
     ),
@@ -446,6 +459,8 @@ ESI_CASES = [
         ask("ESI_TF", "lumbar", "left", "2026-05-17"),
         refused(INTERVAL, "2026-05-18", "lumbar/sacral region", "2026-05-04", "14 days"),
         eligible_from="2026-05-18",
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "esi-14-days-apart/14-days-after",
@@ -458,6 +473,8 @@ ESI_CASES = [
         ask("ESI_IL", "lumbar", "left", "2026-05-17"),
         refused(INTERVAL, "2026-05-18", "lumbar/sacral region", "2026-05-04"),
         eligible_from="2026-05-18",
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "esi-14-days-apart/other-region-not-spaced",
@@ -495,6 +512,8 @@ ESI_CASES = [
         refused(RESPONSE, "2026-07-07", "2026-05-04", "30%"),
         eligible_from="2026-07-20",
         today="2026-08-03",
+        # Medicare has no 3-per-6-months cap and no 14-day spacing (test_rules_medicare).
+        sets=NOT_MEDICARE,
     ),
     case(
         "esi-repeat/only-the-latest-counts-good-after-poor",
@@ -645,7 +664,7 @@ FACET_CASES = [
             PATHWAY,
             None,
             NEEDS_RIGHT,
-            "since the last ablation on 2026-01-05 (it gave 30%, under 50%)",
+            "since the last ablation on 2026-01-05 (it gave 30% relief, under the 50% needed)",
             "found none",
         ),
         eligible_from=None,
@@ -675,7 +694,9 @@ FACET_CASES = [
         "rfa-repeat/prior-49-percent-needs-two-new-blocks",
         [done("RFA", "lumbar", "right", "2026-01-05", 49)],
         ask("RFA", "lumbar", "right", "2026-07-07"),
-        refused(PATHWAY, None, NEEDS_RIGHT, "it gave 49%, under 50%", "found none"),
+        refused(
+            PATHWAY, None, NEEDS_RIGHT, "it gave 49% relief, under the 50% needed", "found none"
+        ),
         eligible_from=None,
     ),
     case(
@@ -950,12 +971,7 @@ def test_case_names_are_unique() -> None:
 
 @pytest.mark.parametrize(
     ("row", "rule_set_code"),
-    [
-        pytest.param(row, code, id=f"{code}/{row.name}")
-        for row in CASES
-        for code in ALL_SETS
-        if code in row.sets
-    ],
+    [pytest.param(row, code, id=f"{code}/{row.name}") for row in CASES for code in row.sets],
 )
 def test_rule_edges(row: Case, rule_set_code: str) -> None:
     decision = judge(

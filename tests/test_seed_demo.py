@@ -41,6 +41,7 @@ from scheduling.models import (
     AppointmentHold,
     CancelCause,
     ChecklistItem,
+    FollowUp,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -249,6 +250,54 @@ def test_an_esi_patient_is_at_the_limit_with_the_date_it_lifts(demo):
     assert "insufficient_response" in violations(pradeep, "ESI_TF", "lumbar", "left", demo.today)
 
 
+def test_a_medicare_repeat_epidural_waits_for_the_relief_follow_up_at_three_months(demo):
+    mei = Patient.objects.get(mrn="DEMO-0013")
+    assert mei.payer.code == "medicare"
+    esi = Appointment.objects.get(patient=mei, procedure_type__code="ESI_IL")
+    assert esi.status == Status.COMPLETED and esi.relief_percent >= 50
+    # The relief on the day is enough; how long it lasted is not proved yet, and waiting
+    # alone proves nothing: the answer names the day a follow-up could prove it.
+    found = violations(mei, "ESI_IL", "cervical", "left", demo.today)
+    pending = found["outcome_pending"]
+    proof_due = local_date(esi.start) + dt.timedelta(days=90)
+    assert pending.proof_due == proof_due > demo.today
+    assert pending.eligible_from is None
+    # Medicare's own reminder row: the relief follow-up falls on that day, not at two weeks.
+    reminder = esi.reminders.get(kind=ReminderKind.RELIEF_FOLLOW_UP)
+    assert reminder.status == ReminderStatus.PENDING
+    assert local_date(reminder.due_at) == proof_due
+
+    # Another Medicare patient's ESI was followed up at three months: the repeat is booked.
+    noah = Patient.objects.get(mrn="DEMO-0014")
+    first, repeat = Appointment.objects.filter(
+        patient=noah, procedure_type__code="ESI_TF"
+    ).order_by("start")
+    assert repeat.status == Status.SCHEDULED
+    assert first.follow_ups.filter(
+        assessed_on__gte=local_date(first.start) + dt.timedelta(days=90), relief_percent__gte=50
+    ).exists()
+
+
+def test_si_joint_injections_follow_a_positive_diagnostic_block(demo):
+    # History from elsewhere: a block with 85%, an injection whose relief lasted 4 months.
+    david = Patient.objects.get(mrn="DEMO-0004")
+    injection = Appointment.objects.get(patient=david, procedure_type__code="SI_JOINT")
+    assert injection.status == Status.SCHEDULED
+    # Done here: the block, the injection, its relief followed up at three months, and the
+    # second injection after that follow-up.
+    fatima = Patient.objects.get(mrn="DEMO-0031")
+    cases = list(Appointment.objects.filter(patient=fatima).order_by("start"))
+    assert [c.procedure_type.code for c in cases] == ["SI_DIAG", "SI_JOINT", "SI_JOINT"]
+    block, first, second = cases
+    assert block.relief_percent >= 75
+    [follow_up] = first.follow_ups.all()
+    assert follow_up.assessed_on >= local_date(first.start) + dt.timedelta(days=90)
+    assert follow_up.relief_percent >= 50
+    assert follow_up.recorded_at < second.created_at
+    # A side without a positive block is refused for an injection.
+    assert "pathway_incomplete" in violations(fatima, "SI_JOINT", "sacral", "left", demo.today)
+
+
 def test_stimulator_patients_show_a_running_trial_an_allowed_implant_and_missing_psych(demo):
     thomas = Patient.objects.get(mrn="DEMO-0019")
     rules = PatientRules.load(thomas)
@@ -339,6 +388,13 @@ def test_the_past_months_have_outcomes_cancellations_no_shows_and_reminders(demo
     same_day = [c for c in cancelled if local_date(c.cancelled_at) == local_date(c.start)]
     assert len(same_day) >= 3
 
+    # Relief asked again on the day its reminder fell, where a repeat needs it proved.
+    assert FollowUp.objects.filter(appointment__procedure_type__code="TPI").exists()
+    assert FollowUp.objects.filter(appointment__procedure_type__code__startswith="ESI").exists()
+    assert Reminder.objects.filter(
+        kind=ReminderKind.RELIEF_FOLLOW_UP, status=ReminderStatus.SENT
+    ).exists()
+
     reminders = Counter(Reminder.objects.values_list("status", flat=True))
     assert reminders[ReminderStatus.SENT] >= 100
     assert reminders[ReminderStatus.FAILED] >= 3
@@ -360,6 +416,9 @@ def test_past_rows_carry_the_stamps_the_services_would_have_set(demo):
             )
             if case.relief_percent is not None:
                 assert case.completed_at <= case.outcome_recorded_at <= demo.now
+            for follow_up in case.follow_ups.all():
+                assert local_date(case.start) < follow_up.assessed_on <= demo.today
+                assert case.outcome_recorded_at <= follow_up.recorded_at <= demo.now
         elif case.status == Status.NO_SHOW:
             assert case.start < case.no_show_at <= demo.now
     # Every case that began before now says the demo wrote it; so does the warfarin case,

@@ -115,6 +115,11 @@ class ViolationSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
     eligible_from = serializers.DateField(allow_null=True)
+    proof_due = serializers.DateField(
+        required=False,
+        help_text="outcome_pending on relief that must last: the date from which a follow-up "
+        "could prove it.",
+    )
 
 
 class RefusalSerializer(ErrorSerializer):

@@ -36,3 +36,18 @@ def check_levels_in_region(attrs: dict[str, Any]) -> dict[str, Any]:
     if error:
         raise serializers.ValidationError({"levels": [error]})
     return attrs
+
+
+def sedation_query_field() -> serializers.BooleanField:
+    """`sedation` on eligibility and slot search: the booking's own question, asked early.
+
+    Accepted so a client can send the same query it will book with; sedation shapes the
+    case's checklist (NPO, driver), and no eligibility rule or slot depends on it today.
+    """
+    return serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Sedation planned, as when booking (default: the catalog's). No rule "
+        "depends on it; it is accepted so the booking's query can be sent as is.",
+    )

@@ -17,6 +17,7 @@ from procedures.models.checklists import (
 )
 from procedures.models.history import ProcedureHistory, PsychEvaluation
 from procedures.models.rules import (
+    DiagnosticStep,
     FacetPathwayRule,
     FrequencyLimit,
     LevelLimit,
@@ -28,6 +29,7 @@ from procedures.models.rules import (
 )
 
 __all__ = [
+    "DiagnosticStep",
     "AuthorizationStatus",
     "ChecklistCondition",
     "ChecklistItemTemplate",

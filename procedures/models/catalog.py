@@ -177,6 +177,7 @@ class ReminderRule(models.Model):
         APPOINTMENT = "appointment", "Appointment"
         PAIN_DIARY = "pain_diary", "Pain diary"
         FOLLOW_UP = "follow_up", "Follow-up"
+        RELIEF_FOLLOW_UP = "relief_follow_up", "Relief follow-up (proves how long relief lasted)"
         TRIAL_END = "trial_end", "Stimulator trial end"
 
     class Trigger(models.TextChoices):
@@ -201,10 +202,22 @@ class ReminderRule(models.Model):
     )
     note = models.CharField(max_length=200, blank=True, help_text="Added to the message.")
     active = models.BooleanField(default=True)
+    # Payers ask for relief proved at different times (ESI: 14 days by default, 3 months
+    # under Medicare), so a row may belong to one rule set.
+    rule_set = models.ForeignKey(
+        "procedures.RuleSet",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminder_rules",
+        help_text="Only for patients held to this rule set, in place of the rows without a "
+        "rule set of the same kind and procedure. Empty: every rule set.",
+    )
 
     class Meta:
         ordering = ["trigger", "kind", "procedure_type__code"]
 
     def __str__(self) -> str:
         which = self.procedure_type.code if self.procedure_type else "every procedure"
-        return f"{self.get_kind_display()} for {which}"
+        under = f" under {self.rule_set.code}" if self.rule_set is not None else ""
+        return f"{self.get_kind_display()} for {which}{under}"

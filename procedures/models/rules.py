@@ -22,6 +22,19 @@ class Scope(models.TextChoices):
     SIDE = "side", "Per region and side (bilateral counts for both)"
 
 
+class Stage(models.TextChoices):
+    ALL = "all", "Every session"
+    DIAGNOSTIC = "diagnostic", "Diagnostic only (not after the facet pathway's positive blocks)"
+    THERAPEUTIC = "therapeutic", "Therapeutic only (after the facet pathway's positive blocks)"
+
+
+STAGE_HELP = (
+    "The Medicare set counts facet joint injections apart: one after the facet pathway's "
+    "positive blocks in that region group and side is therapeutic, before them diagnostic."
+)
+LastingDays = [MinValueValidator(0), MaxValueValidator(3650)]
+
+
 class RuleSet(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
@@ -75,6 +88,9 @@ class FrequencyLimit(RuleBase):
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.REGION)
     max_sessions = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     window_days = models.PositiveSmallIntegerField(validators=Days)
+    stage = models.CharField(
+        max_length=12, choices=Stage.choices, default=Stage.ALL, help_text=STAGE_HELP
+    )
 
 
 class MinimumInterval(RuleBase):
@@ -94,6 +110,16 @@ class ResponseRequirement(RuleBase):
     lookback_days = models.PositiveSmallIntegerField(
         validators=Days, help_text="A previous session older than this does not make a repeat."
     )
+    relief_lasting_days = models.PositiveSmallIntegerField(
+        default=0,
+        validators=LastingDays,
+        help_text="How long that relief must have lasted: proved by a follow-up this many days "
+        "or more after the previous session (or a history entry's duration). 0: the relief "
+        "recorded for the session is enough.",
+    )
+    stage = models.CharField(
+        max_length=12, choices=Stage.choices, default=Stage.ALL, help_text=STAGE_HELP
+    )
 
 
 class FacetPathwayRule(RuleBase):
@@ -107,6 +133,13 @@ class FacetPathwayRule(RuleBase):
     block_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
     repeat_min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
     repeat_min_days = models.PositiveSmallIntegerField(validators=Days)
+    repeat_relief_lasting_days = models.PositiveSmallIntegerField(
+        default=0,
+        validators=LastingDays,
+        help_text="How long the last ablation's relief must have lasted for a repeat without "
+        "new blocks: proved by a follow-up this many days or more after it. 0: the relief "
+        "recorded for the ablation is enough.",
+    )
     next_stage_within_days = models.PositiveSmallIntegerField(
         default=30,
         validators=Days,
@@ -160,3 +193,20 @@ class OneRegionPerSession(RuleBase):
     """A session of these procedures treats one region group (one_region_per_session)."""
 
     procedure_types = models.ManyToManyField(ProcedureType, related_name="+")
+
+
+class DiagnosticStep(RuleBase):
+    """A procedure needs an earlier diagnostic step on that side with enough relief.
+
+    DOMAIN.md: a therapeutic sacroiliac joint injection needs a diagnostic SI block there
+    with at least 75% relief (an earlier SI joint injection with that relief, from before the
+    diagnostic block existed, counts as the step).
+    """
+
+    procedure_types = models.ManyToManyField(ProcedureType, related_name="+")
+    step_procedure_types = models.ManyToManyField(
+        ProcedureType,
+        related_name="+",
+        help_text="Procedures that count as the diagnostic step.",
+    )
+    min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)

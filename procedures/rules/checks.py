@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from procedures.rules.facts import Facts, Request, Session, State, Violation, session_days
+from procedures.rules.lasting import Proof, lasting
+from procedures.rules.stages import ALL_STAGES, Stage
 
 PATHWAY_INCOMPLETE = "pathway_incomplete"
 OUTCOME_PENDING = "outcome_pending"
@@ -65,12 +67,14 @@ class FrequencyLimitRule:
     scope: str
     max_sessions: int
     window_days: int
+    stage: Stage = ALL_STAGES
 
     def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
-        if request.procedure not in self.procedures:
+        if request.procedure not in self.procedures or not self.stage.applies(facts, request):
             return []
         found = []
         for place, sessions in scoped(facts, self.procedures, self.scope, request):
+            sessions = [s for s in sessions if self.stage.counts(facts, s)]
             violation = self._check_place(place, sessions, request.on)
             if violation:
                 found.append(violation)
@@ -143,52 +147,79 @@ class MinimumIntervalRule:
 
 @dataclass(frozen=True)
 class ResponseRule:
+    """A repeat needs the previous session's relief, lasting `min_days` when that is set."""
+
     name: str
     procedures: frozenset[str]
     scope: str
     min_relief: int
     lookback_days: int
+    min_days: int = 0
+    # Which sessions are repeats of which (the Medicare set's therapeutic facet injections).
+    stage: Stage = ALL_STAGES
 
     def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
-        if request.procedure not in self.procedures:
+        if request.procedure not in self.procedures or not self.stage.applies(facts, request):
             return []
         found = []
         lookback = days(self.lookback_days)
         for place, sessions in scoped(facts, self.procedures, self.scope, request):
-            earlier = [s for s in sessions if request.on - lookback < s.on < request.on]
+            earlier = [
+                s
+                for s in sessions
+                if request.on - lookback < s.on < request.on and self.stage.counts(facts, s)
+            ]
             if not earlier:
                 continue
             previous = max(earlier, key=lambda s: (s.on, s.relief is None))
-            label = facts.name(previous.procedure)
-            if previous.relief is None:
-                how = (
-                    "is booked and not done yet"
-                    if previous.state is State.BOOKED
-                    else ("has no relief recorded")
-                )
-                found.append(
-                    Violation(
-                        OUTCOME_PENDING,
-                        f"{self.name}: the {label} on {previous.on.isoformat()} in {place} {how}; "
-                        "its relief must be recorded first.",
-                    )
-                )
-            elif previous.relief < self.min_relief:
-                # It stops being the previous one when it leaves the lookback, or sooner, the
-                # day after a later session in scope (which then becomes the previous one).
-                hint = previous.on + lookback
-                later = [s.on for s in sessions if s.on >= request.on]
-                if later:
-                    hint = min(hint, min(later) + days(1))
-                found.append(
-                    Violation(
-                        INSUFFICIENT_RESPONSE,
-                        f"{self.name}: the {label} on {previous.on.isoformat()} in {place} gave "
-                        f"{previous.relief}% relief (needs {self.min_relief}%).",
-                        hint,
-                    )
-                )
+            violation = self._judge(facts, previous, place, sessions, request)
+            if violation:
+                found.append(violation)
         return found
+
+    def _judge(
+        self,
+        facts: Facts,
+        previous: Session,
+        place: str,
+        sessions: list[Session],
+        request: Request,
+    ) -> Violation | None:
+        label = f"{self.name}: the {facts.name(previous.procedure)} on {previous.on.isoformat()}"
+        label += f" in {place}"
+        proof_due = previous.on + days(self.min_days) if self.min_days else None
+        if previous.state is State.BOOKED:
+            return Violation(
+                OUTCOME_PENDING,
+                f"{label} is booked and not done yet; its relief must be recorded first.",
+                proof_due=proof_due,
+            )
+        judged = lasting(previous, self.min_relief, self.min_days)
+        if judged.proof is Proof.PROVED:
+            return None
+        if judged.proof is Proof.UNRECORDED:
+            return Violation(
+                OUTCOME_PENDING,
+                f"{label} has no relief recorded; its relief must be recorded first.",
+                proof_due=proof_due,
+            )
+        if judged.proof is Proof.PENDING:
+            # Waiting alone proves nothing: a follow-up (or the entry's duration) must.
+            return Violation(OUTCOME_PENDING, f"{label} {judged.why}.", proof_due=judged.due)
+        # It stops being the previous one when it leaves the lookback, or sooner, the day
+        # after a later session in scope that proved its relief (which then becomes the
+        # previous one; a later one without proof would only refuse in turn).
+        hint = previous.on + days(self.lookback_days)
+        later = [
+            s.on
+            for s in sessions
+            if s.on >= request.on
+            and s.state is State.DONE
+            and lasting(s, self.min_relief, self.min_days).proof is Proof.PROVED
+        ]
+        if later:
+            hint = min(hint, min(later) + days(1))
+        return Violation(INSUFFICIENT_RESPONSE, f"{label} {judged.why}.", hint)
 
 
 def one_per_day(sessions: list[Session]) -> list[Session]:
@@ -210,6 +241,8 @@ class FacetPathway:
     block_min_relief: int
     repeat_min_relief: int
     repeat_min_days: int
+    # How long the last ablation's relief must have lasted for a repeat without new blocks.
+    repeat_relief_days: int = 0
 
     def check(self, facts: Facts, request: Request, today: dt.date) -> list[Violation]:
         if request.procedure == self.ablation:
@@ -268,7 +301,12 @@ class FacetPathway:
     ) -> Violation | None:
         what = f"{facts.name(self.ablation)} of the {request.region} {side} side"
         last, blocks = self._since_last_ablation(here, request.levels)
-        if last is not None and last.relief is not None and last.relief >= self.repeat_min_relief:
+        judged = (
+            lasting(last, self.repeat_min_relief, self.repeat_relief_days)
+            if last is not None
+            else None
+        )
+        if last is not None and judged is not None and judged.proof is Proof.PROVED:
             allowed_from = last.on + days(self.repeat_min_days)
             if request.on < allowed_from:
                 return Violation(
@@ -279,11 +317,29 @@ class FacetPathway:
                     allowed_from,
                 )
             return None
-        if last is not None and last.relief is None and len(blocks) < self.blocks_required:
+        positive_since = [
+            b for b in blocks if b.relief is not None and b.relief >= self.block_min_relief
+        ]
+        if (
+            last is not None
+            and judged is not None
+            and judged.proof in (Proof.UNRECORDED, Proof.PENDING)
+            and len(positive_since) < self.blocks_required
+        ):
+            # New positive blocks are the other way to a repeat; without them, only proof of
+            # the last ablation's relief (recorded, and lasting when the set says so) helps.
+            proof_due = judged.due if self.repeat_relief_days else None
+            if judged.proof is Proof.UNRECORDED:
+                why = (
+                    f"has no relief recorded; record it (at least {self.repeat_min_relief}% "
+                    "allows a repeat), or start new blocks"
+                )
+            else:
+                why = f"{judged.why}; or start new blocks"
             return Violation(
                 OUTCOME_PENDING,
-                f"The last {what} ({last.on.isoformat()}) has no relief recorded; record it "
-                f"(at least {self.repeat_min_relief}% allows a repeat), or start new blocks.",
+                f"The last {what} ({last.on.isoformat()}) {why}.",
+                proof_due=proof_due,
             )
 
         recent = blocks[: self.blocks_required]
@@ -293,8 +349,8 @@ class FacetPathway:
         )
         if last is not None:
             needs += f" since the last ablation on {last.on.isoformat()}"
-            if last.relief is not None:
-                needs += f" (it gave {last.relief}%, under {self.repeat_min_relief}%)"
+            if judged is not None and judged.proof is Proof.FAILED:
+                needs += f" (it {judged.why})"
         listed = "; ".join(f"on {b.describe()}" for b in recent)
         found_text = f"found {count_words(len(recent))}" + (f", {listed}" if recent else "")
         if recent and recent[0].relief is not None and recent[0].relief < self.block_min_relief:

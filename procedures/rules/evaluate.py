@@ -40,13 +40,18 @@ class Refusal:
     code: str
     detail: str
     eligible_from: dt.date | None
+    # When a follow-up could prove lasting relief (outcome_pending on relief that must last).
+    proof_due: dt.date | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        answer: dict[str, object] = {
             "code": self.code,
             "detail": self.detail,
             "eligible_from": self.eligible_from.isoformat() if self.eligible_from else None,
         }
+        if self.proof_due is not None:
+            answer["proof_due"] = self.proof_due.isoformat()
+        return answer
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def evaluate(history: Facts, request: Request, rule_set: RuleSetSpec, on_date: d
             if violation.hint is not None:
                 alone = _one_side(rule, history, request, violation, on_date)
                 cured = first_allowed([rule], history, alone, on_date)
-            refusals.append(Refusal(violation.code, violation.detail, cured))
+            refusals.append(Refusal(violation.code, violation.detail, cured, violation.proof_due))
     if not refusals:
         return Decision(True, request.on, ())
     eligible_from = first_allowed(rule_set.rules, history, request, on_date)

@@ -29,6 +29,14 @@ def group_of(region: str) -> str:
     return REGION_GROUPS.get(region, region)
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """Relief assessed at a later date than the procedure (it proves how long relief lasted)."""
+
+    on: dt.date
+    relief: int
+
+
 class State(StrEnum):
     DONE = "done"  # performed, here or elsewhere
     BOOKED = "booked"  # scheduled or checked in, not yet completed
@@ -51,6 +59,10 @@ class Session:
     # The spinal levels treated; empty when not recorded (older rows), which a level rule
     # reads as matching every level.
     levels: tuple[str, ...] = ()
+    # Relief assessed after the procedure, and, for history entered from elsewhere, how many
+    # days relief lasted (None: not known); they prove "relief that lasts" (DOMAIN.md).
+    follow_ups: tuple[FollowUp, ...] = ()
+    relief_days: int | None = None
 
     @property
     def groups(self) -> frozenset[str]:
@@ -131,6 +143,9 @@ class Violation:
     # The earliest date from which this rule might pass if nothing else changes; None when
     # waiting alone cannot cure it. The evaluator verifies the hint before reporting it.
     hint: dt.date | None = None
+    # For `outcome_pending` on relief that must last: the date from which a follow-up could
+    # prove it (API.md's `proof_due`).
+    proof_due: dt.date | None = None
 
 
 def session_days(sessions: Iterable[Session]) -> list[dt.date]:

@@ -126,12 +126,18 @@ def _repeats(
 ) -> list[Pathway]:
     involved = [s for s in facts.sessions if s.procedure in rule.procedures]
     found = []
-    # One line per region group (lumbar and sacral count together), named by its latest.
-    for group in sorted({group_of(s.region) for s in involved}):
-        here = sorted((s for s in involved if s.in_region(group)), key=lambda s: s.on)
+    # One line per region group (lumbar and sacral count together), named by its latest;
+    # one line for the whole patient when the rule counts per patient (trigger points).
+    groups: list[str | None] = (
+        [None] if rule.scope == "patient" else [*sorted({group_of(s.region) for s in involved})]
+    )
+    for group in groups if involved else []:
+        here = sorted(
+            (s for s in involved if group is None or s.in_region(group)), key=lambda s: s.on
+        )
         last = here[-1]
-        region = last.region
-        where = (region, last.side)
+        region = None if group is None else last.region
+        where = (last.region, last.side)
         step = _next(facts, rule_set, today, last.procedure, last.procedure, where, last.on)
         found.append(
             Pathway(
@@ -140,7 +146,8 @@ def _repeats(
                 None,
                 tuple(here),
                 step,
-                f"{rule.name}, {region}: last {last.procedure} {_state(last, rule.min_relief)}; "
+                f"{rule.name}, {region or 'all regions'}: last {last.procedure} "
+                f"{_state(last, rule.min_relief)}; "
                 f"next: {last.procedure}, {step.reason}",
             )
         )

@@ -17,7 +17,7 @@ from clinic.api.serializers import CodeRelatedField
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
 from clinic.models import Patient
 from clinic.permissions import ALL_ROLES
-from procedures.api.fields import LevelsField, check_levels_in_region
+from procedures.api.fields import LevelsField, check_levels_in_region, sedation_query_field
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
 from procedures.rules.pathways import pathways
@@ -30,6 +30,7 @@ class EligibilityQuerySerializer(QuerySerializer):
     side = serializers.ChoiceField(choices=Side.choices)
     date = ClinicDateField(required=False, help_text="Default: today (clinic time).")
     levels = LevelsField(help_text="Spinal levels, e.g. `levels=L4-L5&levels=L5-S1`.")
+    sedation = sedation_query_field()
 
     def validate(self, attrs: dict) -> dict:
         return check_levels_in_region(attrs)

@@ -14,7 +14,7 @@ from clinic.api.fields import (
 )
 from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
-from procedures.api.fields import LevelsField, check_levels_in_region
+from procedures.api.fields import LevelsField, check_levels_in_region, sedation_query_field
 from procedures.choices import Region, Side
 from procedures.models import Drug, ProcedureType
 from scheduling.models import Appointment, AppointmentHold, CancelCause, FollowUp, Status
@@ -41,6 +41,7 @@ class SlotQuerySerializer(QuerySerializer):
     provider = RowField(queryset=Provider.objects.all(), required=False)
     room = RowField(queryset=Room.objects.all(), required=False)
     levels = LevelsField(help_text="Spinal levels, e.g. `levels=L4-L5&levels=L5-S1`.")
+    sedation = sedation_query_field()
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("patient") is not None:

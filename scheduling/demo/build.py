@@ -26,6 +26,7 @@ from scheduling.demo.people import Registrar
 from scheduling.demo.planner import MARGIN, PAST_DAYS, Planner, RegularState, schedule_days
 from scheduling.demo.present import Desk
 from scheduling.demo.regulars import regulars
+from scheduling.demo.reminder_rules import ReminderRules
 from scheduling.demo.stories import all_stories
 
 REGULARS = 70
@@ -70,7 +71,15 @@ def build_demo() -> DemoSummary:
     ahead = schedule_days(days)
     agenda.preload(today - dt.timedelta(days=PAST_DAYS + 1), ahead[-1] + dt.timedelta(days=60))
     procedures = {p.code: p for p in ProcedureType.objects.prefetch_related("regional_risks")}
-    planner = Planner(days=days, agenda=agenda, procedures=procedures, now=now, rng=rng)
+    reminder_rules = ReminderRules()
+    planner = Planner(
+        days=days,
+        agenda=agenda,
+        procedures=procedures,
+        reminder_rules=reminder_rules,
+        now=now,
+        rng=rng,
+    )
     rule_sets = RuleSets()
 
     def chart(mrn: str) -> Chart:
@@ -94,7 +103,12 @@ def build_demo() -> DemoSummary:
     past = [c for c in planner.cases if c.written_as_past]
     bounces = frozenset(patients[s.profile.mrn].pk for s in stories if s.profile.bounces)
     writer = PastWriter(
-        now=now, scheduler=clinic.scheduler, nurse=clinic.nurse, rng=rng, unreachable=bounces
+        now=now,
+        scheduler=clinic.scheduler,
+        nurse=clinic.nurse,
+        rng=rng,
+        reminder_rules=reminder_rules,
+        unreachable=bounces,
     )
     rows = writer.write(past)
     desk = Desk(scheduler=clinic.scheduler, nurse=clinic.nurse, registrar=registrar, rng=rng)

@@ -1,7 +1,8 @@
 """One demo case, from its plan to what became of it, before anything is written.
 
 A case is planned (patient, procedure, day), placed by the agenda (provider, room, start),
-and given a fate: what happened to it before now, or what the desk does with it next.
+and given a fate: what happened to it before now (with the follow-ups that asked later how
+much relief was left), or what the desk does with it next.
 `session_at` is how the rules would have seen it at any moment, which is how the demo
 checks each booking against the rules as they stood when it was made.
 """
@@ -9,12 +10,13 @@ checks each booking against the rules as they stood when it was made.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from clinic.models import Patient, Provider, Room
 from procedures.models import ProcedureType
 from procedures.rules import Session, State
+from procedures.rules.facts import FollowUp
 from scheduling.availability import at_local, local_date
 from scheduling.demo.days import ClinicDays
 from scheduling.models import Status
@@ -26,6 +28,15 @@ class Ticks(StrEnum):
     NONE = "none"
     SOME = "some"
     ALL = "all"
+
+
+@dataclass(frozen=True)
+class DemoFollowUp:
+    """Relief asked again days after the case: how long the relief lasted."""
+
+    on: dt.date
+    relief: int
+    recorded_at: dt.datetime
 
 
 @dataclass(eq=False)
@@ -55,6 +66,7 @@ class DemoCase:
     cancel_cause: str = ""
     cancel_reason: str = ""
     open_items: frozenset[str] = frozenset()  # checklist items never ticked
+    follow_ups: list[DemoFollowUp] = field(default_factory=list)  # recorded before now
     # What the desk does next with an upcoming case.
     ticks: Ticks = Ticks.NONE
     check_in: bool = False
@@ -85,6 +97,7 @@ class DemoCase:
             return None
         done = self.fate == Status.COMPLETED and self.completed_at and self.completed_at <= moment
         known = self.relief_known_at(moment)
+        later = tuple(FollowUp(f.on, f.relief) for f in self.follow_ups if f.recorded_at <= moment)
         return Session(
             procedure=self.code,
             region=self.region,
@@ -95,13 +108,14 @@ class DemoCase:
             relief_recorded_on=local_date(self.relief_at) if known and self.relief_at else None,
             counts_as_regions=tuple(self.procedure.counts_as_regions or ()),
             ref=f"demo:{id(self)}",
+            follow_ups=later,
         )
 
 
 # When relief is recorded, in the clinic's usual course: at the procedure for the quick
 # ones, from the pain diary for a diagnostic block, at the follow-up for the others.
 AT_THE_PROCEDURE = {"TPI", "SYMPATHETIC", "DISCOGRAPHY"}
-FROM_THE_DIARY = {"MBB"}
+FROM_THE_DIARY = {"MBB", "SI_DIAG"}
 FOLLOW_UP_DAYS = {
     "ESI_IL": 14,
     "ESI_TF": 14,

@@ -3,7 +3,9 @@
 Most cases are completed; about one in ten is cancelled with a cause that fits the case (a
 hold not met only for a patient whose drug is held, no driver only under sedation...), the
 causes the dashboard counts spread so that each shows up; one in twenty is a no-show. A case
-under way right now is checked in.
+under way right now is checked in. A completed case whose relief must last (an epidural, an
+SI joint injection, trigger points, an ablation) has its relief asked again on the days its
+relief follow-up reminders fall, as far as those days are past.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from procedures.rules.relief import relief_from_scores
-from scheduling.availability import at_local
-from scheduling.demo.cases import DemoCase, relief_due
+from scheduling.availability import at_local, local_date
+from scheduling.demo.cases import FOLLOW_UP_CLOCK, DemoCase, DemoFollowUp, relief_due
 from scheduling.demo.days import ClinicDays
 from scheduling.models import CancelCause as Cause
 from scheduling.models import Status
@@ -94,9 +96,11 @@ class Fates:
         rng: random.Random,
         needs_authorization: Callable[[DemoCase], bool],
         has_hold: Callable[[DemoCase], bool],
+        follow_up_days: Callable[[DemoCase], tuple[int, ...]],
     ) -> None:
         self.days, self.now, self.rng = days, now, rng
         self.needs_authorization, self.has_hold = needs_authorization, has_hold
+        self.follow_up_days = follow_up_days
         self.used: Counter[str] = Counter()
 
     def in_progress(self, case: DemoCase) -> bool:
@@ -119,7 +123,10 @@ class Fates:
             case.fate = Status.NO_SHOW
             case.no_show_at = case.start + dt.timedelta(minutes=self.rng.randint(30, 60))
         else:
-            self.complete(case, relief, scores=self.rng.random() < 0.3)
+            # Relief fades a little by the later follow-ups; now and then below what a repeat
+            # needs, as it does.
+            held = max(relief - self.rng.randint(0, 15), 0)
+            self.complete(case, relief, scores=self.rng.random() < 0.3, held=held)
 
     def check_in(self, case: DemoCase) -> None:
         case.fate = Status.CHECKED_IN
@@ -128,8 +135,16 @@ class Fates:
             self.now - dt.timedelta(minutes=1),
         )
 
-    def complete(self, case: DemoCase, relief: int | None, *, scores: bool = False) -> None:
-        """Done; `relief` None leaves it unrecorded for good (a diary never returned)."""
+    def complete(
+        self,
+        case: DemoCase,
+        relief: int | None,
+        *,
+        scores: bool = False,
+        held: int | None = None,
+    ) -> None:
+        """Done; `relief` None leaves it unrecorded for good (a diary never returned).
+        `held` is the relief left at the later follow-ups (None: as on the day)."""
         self.check_in(case)
         case.fate = Status.COMPLETED
         case.completed_at = min(
@@ -145,6 +160,21 @@ class Fates:
             relief = relief_from_scores(before, after)
         case.relief = relief
         case.relief_at = max(relief_due(case, self.days), case.completed_at)
+        self._follow_ups(case, relief if held is None else held)
+
+    def _follow_ups(self, case: DemoCase, held: int) -> None:
+        """The relief follow-ups already past, phoned on the first clinic day from their due
+        day. One that falls on the day the relief itself was asked is the same call."""
+        assert case.relief is not None and case.relief_at is not None
+        for days in self.follow_up_days(case):
+            on = self.days.on_or_after(case.day + dt.timedelta(days=days))
+            same_call = on == local_date(case.relief_at)
+            recorded_at = case.relief_at if same_call else at_local(on, FOLLOW_UP_CLOCK)
+            recorded_at = max(recorded_at, case.relief_at)
+            if recorded_at > self.now:
+                return
+            relief = case.relief if same_call else held
+            case.follow_ups.append(DemoFollowUp(on, relief, recorded_at))
 
     def cancel(self, case: DemoCase, cause: str) -> None:
         spec = CAUSES[Cause(cause)]

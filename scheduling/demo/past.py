@@ -10,13 +10,16 @@ services would have set at the time:
   `no_show_at`, `cancelled_at` with `cancel_cause` and `cancel_reason`), the outcome
   (`relief_percent`, the pain scores, `outcome_recorded_at`/`_by`) once it was recorded,
   `created_by` and `created_at` (when it was booked), `updated_at` (its last change);
+- its relief follow-ups (`FollowUp`: the relief asked again on the day a repeat needs it
+  proved), with `recorded_at`/`_by`, as `appointment_record_follow_up` leaves them;
 - its hold plan, from the same `hold_dates` booking uses, for a patient whose drug is held;
 - its checklist, from the same templates and conditions as `workflow.refresh_checklist`,
   ticked by the nurse before check-in, or left open where the case fell through (the item
   behind a cancellation; everything, for a case cancelled days ahead);
-- its reminders as the outbox left them: sent when they came due before the case ended, or
-  failed (a patient who cannot be reached, now and then a provider's outage), cancelled with
-  the case, pending when still ahead (a follow-up in two weeks);
+- its reminders as the outbox left them, from the rows of the patient's rule set as the
+  reminder plan picks them: sent when they came due before the case ended, or failed (a
+  patient who cannot be reached, now and then a provider's outage), cancelled with the case,
+  pending when still ahead (a relief follow-up in three months);
 - one audit event per case, `appointment.demo_history`, saying that the demo wrote it: the
   audit trail records what people did through the product, and nobody did these.
 
@@ -46,10 +49,12 @@ from scheduling import workflow
 from scheduling.availability import clinic_zone
 from scheduling.demo.cases import DemoCase
 from scheduling.demo.fates import ALL_OPEN
+from scheduling.demo.reminder_rules import ReminderRules
 from scheduling.models import (
     Appointment,
     AppointmentHold,
     ChecklistItem,
+    FollowUp,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -77,13 +82,14 @@ class PastWriter:
         scheduler: AbstractBaseUser,
         nurse: AbstractBaseUser,
         rng: random.Random,
+        reminder_rules: ReminderRules,
         unreachable: frozenset[int] = frozenset(),
     ) -> None:
         self.now, self.scheduler, self.nurse, self.rng = now, scheduler, nurse, rng
         self.unreachable = unreachable  # patients whose mail bounces
         self.zone = clinic_zone()
         self.templates = procedure_selectors.checklist_templates()
-        self.rules = list(ReminderRule.objects.filter(active=True))
+        self.reminder_rules = reminder_rules
         self.drug_ids = dict(Drug.objects.values_list("code", "pk"))
         # Read once per patient and procedure, not once per case.
         self._instructions: dict[tuple[int, int, str], list[HoldInstruction]] = {}
@@ -114,6 +120,21 @@ class PastWriter:
             for hold in case_holds
         )
         ChecklistItem.objects.bulk_create(item for case_items in items for item in case_items)
+        follow_ups = [
+            (
+                FollowUp(
+                    appointment=row,
+                    assessed_on=f.on,
+                    relief_percent=f.relief,
+                    recorded_by=as_user(self.nurse),
+                ),
+                f.recorded_at,
+            )
+            for case, row in zip(cases, rows, strict=True)
+            for f in case.follow_ups
+        ]
+        FollowUp.objects.bulk_create(follow_up for follow_up, _ in follow_ups)
+        _backdate(FollowUp, recorded_at={f.pk: at for f, at in follow_ups})
         reminders = [
             (reminder, created)
             for case, row, case_holds in zip(cases, rows, holds, strict=True)
@@ -298,11 +319,7 @@ class PastWriter:
                 yield reminder, case.completed_at
 
     def _rules(self, case: DemoCase, trigger: str) -> list[ReminderRule]:
-        return [
-            r
-            for r in self.rules
-            if r.trigger == trigger and r.procedure_type_id in (None, case.procedure.pk)
-        ]
+        return self.reminder_rules.for_case(case.patient, case.procedure, trigger)
 
     def _due(self, case: DemoCase, rule: ReminderRule, written_at: dt.datetime) -> dt.datetime:
         anchor = case.start if rule.anchor == ReminderRule.Anchor.START else case.end
@@ -341,8 +358,10 @@ class PastWriter:
             # A permanent refusal: the outbox gives up at the first attempt.
             reminder.status, reminder.attempts = ReminderStatus.FAILED, 1
             reminder.last_error = BOUNCE
-        elif self.rng.random() < 0.03:
-            # Retried with backoff until the last attempt, then given up.
+        elif not case.booked_before and self.rng.random() < 0.03:
+            # Retried with backoff until the last attempt, then given up. Not for a case still
+            # ahead (booked before its hold began): a lost stop reminder there is a case for
+            # the desk's attention, which is not that case's story.
             reminder.status = ReminderStatus.FAILED
             reminder.attempts = settings.REMINDER_MAX_ATTEMPTS
             reminder.last_error = OUTAGE[channel]

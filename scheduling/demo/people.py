@@ -30,6 +30,7 @@ class HistoryEntry:
     on: dt.date
     relief: int | None
     notes: str = ""
+    relief_days: int | None = None  # how many days the relief lasted, when the letter says
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Registrar:
                 side=entry.side,
                 performed_on=entry.on,
                 relief_percent=entry.relief,
+                relief_duration_days=entry.relief_days,
                 notes=entry.notes,
                 acting_user=self.nurse,
             )

@@ -21,7 +21,8 @@ from scheduling.demo.cases import DemoCase, Ticks
 from scheduling.demo.charts import Chart
 from scheduling.demo.days import ClinicDays
 from scheduling.demo.fates import Fates
-from scheduling.demo.regulars import INTERVALS, Track, relief_for
+from scheduling.demo.regulars import AFTER_SI_BLOCK, INTERVALS, Track, relief_for
+from scheduling.demo.reminder_rules import ReminderRules
 from scheduling.demo.stories import NOT_YET, Story, Visit
 from scheduling.models import Status
 
@@ -56,10 +57,12 @@ class Planner:
         days: ClinicDays,
         agenda: Agenda,
         procedures: dict[str, ProcedureType],
+        reminder_rules: ReminderRules,
         now: dt.datetime,
         rng: random.Random,
     ) -> None:
         self.days, self.agenda, self.procedures = days, agenda, procedures
+        self.reminder_rules = reminder_rules
         self.now, self.rng = now, rng
         self.cases: list[DemoCase] = []
         self.skipped: list[str] = []
@@ -71,6 +74,7 @@ class Planner:
             rng=rng,
             needs_authorization=self._needs_authorization,
             has_hold=self._has_hold,
+            follow_up_days=self._follow_up_days,
         )
 
     # --- facts the fates need -----------------------------------------------------------------
@@ -86,12 +90,15 @@ class Planner:
     def _has_hold(self, case: DemoCase) -> bool:
         return bool(self.charts[case.patient.pk].rules.holds(case.procedure, case.region))
 
+    def _follow_up_days(self, case: DemoCase) -> tuple[int, ...]:
+        return self.reminder_rules.relief_follow_up_days(case.patient, case.procedure)
+
     # --- placing one case ---------------------------------------------------------------------
 
     def booking_moment(self, chart: Chart, day: dt.date) -> dt.datetime:
         """When a past case was booked: weeks ahead, but after what the desk had to know
-        first (the last visit done, its relief recorded), as a scheduler books the next
-        block once the diary of the first is back."""
+        first (the last visit done, its relief recorded, the follow-up that showed the relief
+        lasted), as a scheduler books the next block once the diary of the first is back."""
         lead = self.rng.randint(*LEAD_DAYS)
         clock = dt.time(self.rng.randint(9, 16), self.rng.choice((0, 15, 30, 45)))
         moment = at_local(day - dt.timedelta(days=lead), clock)
@@ -99,7 +106,14 @@ class Planner:
         known = [
             m
             for c in chart.cases
-            for m in (c.booked_at, c.completed_at, c.relief_at, c.cancelled_at, c.no_show_at)
+            for m in (
+                c.booked_at,
+                c.completed_at,
+                c.relief_at,
+                c.cancelled_at,
+                c.no_show_at,
+                *(f.recorded_at for f in c.follow_ups),
+            )
             if m is not None and m < morning
         ]
         if known:
@@ -248,6 +262,8 @@ class Planner:
             wait = self.rng.randint(7, 21)
         elif kind == "facet" and case.code == "RFA":
             wait = 300  # done with this side for the demo's months
+        elif kind == "si" and case.code == "SI_DIAG":
+            wait = self.rng.randint(*AFTER_SI_BLOCK)
         elif kind == "sympathetic":
             while len(regular.series) <= index:
                 regular.series.append(0)

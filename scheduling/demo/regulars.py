@@ -3,7 +3,7 @@
 Besides the named stories, the demo needs a clinic's worth of ordinary patients to fill the
 past months and the coming days. Each has one or two conditions (a track: epidurals every
 couple of months, a facet work-up, a series of sympathetic blocks...). Who they are is fixed
-(the same names whatever the day); when they come is worked out by `simulation.py`.
+(the same names whatever the day); when they come is worked out by `planner.py`.
 """
 
 from __future__ import annotations
@@ -172,7 +172,9 @@ def _track(kind: str, rng: random.Random) -> Track:
     if kind == "tpi":
         return Track(kind, (("TPI", rng.choice(["cervical", "thoracic", "lumbar"]), _side(rng)),))
     if kind == "si":
-        return Track(kind, (("SI_JOINT", "sacral", _side(rng)),))
+        # The injection when a diagnostic block there allows it, else the block.
+        side = _side(rng)
+        return Track(kind, (("SI_JOINT", "sacral", side), ("SI_DIAG", "sacral", side)))
     if kind == "sympathetic":
         return Track(kind, (("SYMPATHETIC", "lumbar", _side(rng)),))
     return Track(kind, (("KYPHOPLASTY", rng.choice(["thoracic", "lumbar"]), "bilateral"),))
@@ -188,6 +190,9 @@ INTERVALS = {
     "sympathetic": (7, 14),
     "kypho": (400, 500),
 }
+AFTER_SI_BLOCK = (7, 18)  # the injection once the block's diary is back
+# Blocks whose relief lasts hours by design: no letter says how many days.
+DIAGNOSTIC = {"MBB", "SI_DIAG"}
 # The relief a procedure gives: (chance of a good result, good range, poor range).
 RELIEF = {
     "MBB": (0.78, (80, 95), (20, 60)),
@@ -196,6 +201,7 @@ RELIEF = {
     "ESI_IL": (0.85, (50, 85), (15, 45)),
     "TPI": (0.8, (50, 80), (10, 40)),
     "SI_JOINT": (0.85, (50, 85), (20, 45)),
+    "SI_DIAG": (0.75, (75, 95), (20, 60)),
     "SYMPATHETIC": (0.75, (40, 80), (10, 35)),
     "KYPHOPLASTY": (0.9, (60, 90), (20, 50)),
 }
@@ -217,13 +223,17 @@ def _weighted(rng: random.Random, table: list[tuple[object, int]]) -> object:
 
 
 def _history(track: Track, d: ClinicDays, rng: random.Random) -> tuple[HistoryEntry, ...]:
-    """Some regulars come with a procedure done elsewhere, long enough ago not to block."""
+    """Some regulars come with a procedure done elsewhere, long enough ago not to block.
+    The letter says how long a good relief lasted (a repeat here needs it), not for a
+    diagnostic block, whose relief lasts hours by design."""
     if rng.random() > 0.3 or track.kind in ("facet", "kypho"):
         return ()
     code, region, side = track.first
     on = d.weekday_before(rng.randint(200, 420))
     relief = relief_for(code, rng)
-    return (HistoryEntry(code, region, side, on, relief, notes="Done elsewhere; letter on file."),)
+    days = rng.randint(45, 200) if relief >= 50 and code not in DIAGNOSTIC else None
+    notes = "Done elsewhere; letter on file."
+    return (HistoryEntry(code, region, side, on, relief, notes=notes, relief_days=days),)
 
 
 def regulars(first_number: int, count: int, d: ClinicDays) -> list[Regular]:

@@ -240,6 +240,9 @@ class Appointment(models.Model):
     # can no longer be met after a new medication, say); cleared when resolved.
     attention = models.TextField(blank=True)
     attention_at = models.DateTimeField(null=True, blank=True)
+    # Each source of attention owns one sentence ("hold", "rules"): `attention` is their
+    # sentences joined, so one source clearing its own leaves the others standing.
+    attention_sources = models.JSONField(default=dict, blank=True)
     # The outcome: relief of the index pain, entered directly or from 0-10 scores.
     relief_percent = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(100)]

@@ -29,6 +29,7 @@ class ReminderKind(models.TextChoices):
     ANTICOAGULANT_RESTART = "anticoagulant_restart", "Restart a blood thinner"
     PAIN_DIARY = "pain_diary", "Pain diary"
     FOLLOW_UP = "follow_up", "Follow-up"
+    RELIEF_FOLLOW_UP = "relief_follow_up", "Relief follow-up"
     TRIAL_END = "trial_end", "Stimulator trial end"
 
 

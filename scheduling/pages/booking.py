@@ -219,6 +219,7 @@ def _violations(refusal: DomainError | None) -> list[Refusal]:
             str(row.get("code", "")),
             str(row.get("detail", "")),
             dt.date.fromisoformat(str(row["eligible_from"])) if row.get("eligible_from") else None,
+            dt.date.fromisoformat(str(row["proof_due"])) if row.get("proof_due") else None,
         )
         for row in rows
     ]

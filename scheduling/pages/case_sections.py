@@ -196,7 +196,8 @@ def follow_ups_due(reminders: list[Reminder], follow_ups: list[FollowUp]) -> lis
     the days a later relief is asked of the patient, and whether it has been recorded."""
     due = []
     for reminder in reminders:
-        if reminder.kind != ReminderKind.FOLLOW_UP or reminder.status not in (
+        kinds = (ReminderKind.FOLLOW_UP, ReminderKind.RELIEF_FOLLOW_UP)
+        if reminder.kind not in kinds or reminder.status not in (
             ReminderStatus.PENDING,
             ReminderStatus.SENT,
         ):

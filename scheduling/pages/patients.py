@@ -18,7 +18,7 @@ from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from clinic import services
 from clinic.models import Patient, Payer
-from clinic.permissions import ALL_ROLES, MANAGERS, SCHEDULING
+from clinic.permissions import ALL_ROLES, MANAGERS, NURSING, SCHEDULING
 from clinic.read_audit import shown
 from clinic.roles import roles_of
 from clinic.validators import validate_birth_date
@@ -153,7 +153,11 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(Patient.objects.select_related("payer"), pk=pk)
     shown(request, [patient])
-    context: dict[str, Any] = {"record": patient_record(patient)}
+    context: dict[str, Any] = {
+        "record": patient_record(patient),
+        # Nurses and managers complete an outside procedure's relief (how long it lasted).
+        "can_edit_history": bool(roles_of(request.user) & NURSING),
+    }
     if roles_of(request.user) & MANAGERS:
         context["who_looked"] = who_looked(patient.pk)
     return render_page(request, "scheduling/patients/detail.html", context)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from procedures.models import ReminderRule
+from procedures.selectors import reminder_rules_for_set, rule_set_for_payer
 from scheduling.availability import at_local, clinic_zone
 from scheduling.models import Appointment, Reminder, ReminderKind, ReminderStatus
 from scheduling.reminders import nudge
@@ -74,9 +75,12 @@ def add_reminder(
 
 
 def _rules_for(appointment: Appointment, trigger: str) -> Iterable[ReminderRule]:
-    return ReminderRule.objects.filter(active=True, trigger=trigger).filter(
+    """The active rows for this case, by the patient's rule set."""
+    rule_set = rule_set_for_payer(appointment.patient.payer_id)
+    rows = ReminderRule.objects.filter(active=True, trigger=trigger).filter(
         Q(procedure_type=appointment.procedure_type_id) | Q(procedure_type__isnull=True)
     )
+    return reminder_rules_for_set(rows, rule_set.pk)
 
 
 def _from_rules(appointment: Appointment, trigger: str) -> list[Reminder]:

@@ -37,6 +37,7 @@ _SUBJECTS = {
     ),
     ReminderKind.PAIN_DIARY: "A message from {clinic}: a request after your appointment",
     ReminderKind.FOLLOW_UP: "A message from {clinic}: time to book your follow-up appointment",
+    ReminderKind.RELIEF_FOLLOW_UP: "A message from {clinic}: a question after your appointment",
     ReminderKind.TRIAL_END: "A message from {clinic}: please come in as planned",
 }
 
@@ -79,6 +80,12 @@ def email_body(reminder: Reminder, appointment: Appointment) -> str:
                 f"Please fill in your pain diary for the hours since your {procedure} today: "
                 "how much of your usual pain was left."
             )
+        case ReminderKind.RELIEF_FOLLOW_UP:
+            lines.append(
+                f"It is time to tell us how much your {procedure} of {when} still helps: "
+                "how much of your usual pain is left today."
+            )
+            lines.append("Please call us, or tell us at your follow-up visit.")
         case ReminderKind.TRIAL_END:
             lines.append(
                 "Your spinal cord stimulator trial ends now: please come for lead removal and "
@@ -106,6 +113,8 @@ def sms_body(reminder: Reminder, appointment: Appointment) -> str:
             text = "you may restart the medicine you paused, as we discussed."
         case ReminderKind.PAIN_DIARY:
             text = "please fill in your pain diary today."
+        case ReminderKind.RELIEF_FOLLOW_UP:
+            text = "please tell us how much of your usual pain is left today; call us."
         case ReminderKind.TRIAL_END:
             text = "your trial ends today; please come in as planned."
         case _:

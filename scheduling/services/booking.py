@@ -33,6 +33,7 @@ from scheduling.errors import (
 )
 from scheduling.horizon import beyond_horizon_sentence
 from scheduling.models import Appointment
+from scheduling.recheck import recheck_after_commit
 from scheduling.reminders import plan as reminder_plan
 from scheduling.states import require_reschedulable
 
@@ -268,4 +269,6 @@ def appointment_reschedule(
         instance=locked,
         changes=audit.diff(before, audit.snapshot(locked, fields)),
     )
+    # The case passed every rule on its new day; the patient's other cases are judged again.
+    recheck_after_commit(patient.pk)
     return locked

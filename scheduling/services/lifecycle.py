@@ -12,6 +12,7 @@ from scheduling import workflow
 from scheduling.availability import local_date
 from scheduling.errors import ChecklistIncomplete, InvalidCancelCause, InvalidTransition
 from scheduling.models import Appointment, CancelCause, ReminderKind, Status
+from scheduling.recheck import recheck_after_commit
 from scheduling.reminders import plan as reminder_plan
 from scheduling.states import require_transition
 
@@ -68,6 +69,8 @@ def appointment_cancel(
     locked = lock_appointment(appointment)
     require_transition(locked.status, Status.CANCELLED)
     reminder_plan.cancel_pending(locked)
+    # A case that made another refused (a limit, a spacing) no longer counts.
+    recheck_after_commit(locked.patient_id)
     return _move(
         locked,
         Status.CANCELLED,

@@ -15,6 +15,7 @@ from procedures.rules.relief import relief_from_scores
 from scheduling.availability import local_date
 from scheduling.errors import InvalidTransition
 from scheduling.models import Appointment, FollowUp, Status
+from scheduling.recheck import recheck_after_commit
 from scheduling.services.lifecycle import lock_appointment
 
 Actor = AbstractBaseUser | None
@@ -53,6 +54,8 @@ def appointment_record_outcome(
         instance=locked,
         changes=audit.diff(before, audit.snapshot(locked, OUTCOME_FIELDS)),
     )
+    # Its relief may be what a booked repeat waits for (or what now refuses it).
+    recheck_after_commit(locked.patient_id)
     return locked
 
 
@@ -106,4 +109,5 @@ def appointment_record_follow_up(
             "relief_percent": follow_up.relief_percent,
         },
     )
+    recheck_after_commit(locked.patient_id)
     return follow_up

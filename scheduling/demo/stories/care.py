@@ -188,10 +188,12 @@ def other_stories(d: ClinicDays) -> list[Story]:
             ),
         ),
         Story(
-            "SI joint injections, the second one last month",
+            "SI joint: a diagnostic block, then injections; the second one last month, once "
+            "the first's relief had lasted three months",
             Profile(mrn(31), "Fatima", "Rahman", dt.date(1969, 9, 21), "aetna"),
             (
-                done("SI_JOINT", "sacral", "right", d.ago(95), 70),
+                done("SI_DIAG", "sacral", "right", d.ago(150), 85),
+                done("SI_JOINT", "sacral", "right", d.ago(125), 70),
                 done("SI_JOINT", "sacral", "right", d.ago(20), 65),
             ),
         ),

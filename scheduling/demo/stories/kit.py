@@ -81,14 +81,33 @@ def booked(
     )
 
 
-def outside(code: str, region: str, side: str, on: dt.date, relief: int | None) -> HistoryEntry:
+def outside(
+    code: str,
+    region: str,
+    side: str,
+    on: dt.date,
+    relief: int | None,
+    *,
+    relief_days: int | None = None,
+) -> HistoryEntry:
+    """A procedure done elsewhere; `relief_days`: how long its relief lasted, when the report
+    says (a repeat here needs it)."""
     where = {
         "ESI_TF": "Mercy Spine Center",
         "RFA": "Hudson Pain Associates",
         "MBB": "Hudson Pain Associates",
         "SI_JOINT": "St. Vincent's pain service",
+        "SI_DIAG": "St. Vincent's pain service",
     }.get(code, "an outside clinic")
-    return HistoryEntry(code, region, side, on, relief, notes=f"Done at {where}; report on file.")
+    return HistoryEntry(
+        code,
+        region,
+        side,
+        on,
+        relief,
+        notes=f"Done at {where}; report on file.",
+        relief_days=relief_days,
+    )
 
 
 def approved(code: str, valid_from: dt.date, valid_to: dt.date) -> Authorization:

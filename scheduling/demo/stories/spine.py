@@ -1,4 +1,9 @@
-"""Stories of the spine pathways: facet blocks and ablations, epidurals, SI joints."""
+"""Stories of the spine pathways: facet blocks and ablations, epidurals, SI joints.
+
+A repeat needs the previous one's relief to have lasted (DOMAIN.md): history from elsewhere
+says how long in its `relief_days`; a case done here proves it with the relief follow-up
+the demo's nurses record on the day its reminder falls.
+"""
 
 from __future__ import annotations
 
@@ -72,25 +77,30 @@ def facet_stories(d: ClinicDays) -> list[Story]:
                 history=(
                     outside("MBB", "lumbar", "right", d.weekday_before(330), 85),
                     outside("MBB", "lumbar", "right", d.weekday_before(310), 90),
-                    outside("RFA", "lumbar", "right", d.weekday_before(240), 70),
+                    # Relief wore off after more than the six months a repeat needs.
+                    outside("RFA", "lumbar", "right", d.weekday_before(240), 70, relief_days=200),
                 ),
                 authorizations=(approved("RFA", d.weekday_before(20), d.ahead(5)),),
             ),
             (booked("RFA", "lumbar", "right", d.ahead(10), after=dt.time(13), sedation=True),),
         ),
         Story(
-            "repeat RFA too soon: allowed six months after the last one",
+            "repeat RFA too soon: relief lasted the 12 weeks eviCore asks; allowed six months "
+            "after the last one",
             Profile(
                 mrn(8),
                 "Hiroshi",
                 "Tanaka",
                 dt.date(1960, 2, 27),
-                "uhc",
+                # eviCore asks for relief lasting 12 weeks; the other sets ask for 6 months,
+                # which no follow-up can prove before the 6 months between ablations are
+                # over. So only under eviCore is a repeat "too soon" with a date.
+                "cigna",
                 SMS,
                 history=(
                     outside("MBB", "cervical", "left", d.weekday_before(160), 85),
                     outside("MBB", "cervical", "left", d.weekday_before(140), 90),
-                    outside("RFA", "cervical", "left", d.weekday_before(100), 75),
+                    outside("RFA", "cervical", "left", d.weekday_before(100), 75, relief_days=90),
                 ),
             ),
         ),
@@ -113,7 +123,7 @@ def facet_stories(d: ClinicDays) -> list[Story]:
             (done("MBB", "lumbar", "left", d.ago(1), NOT_YET, after=dt.time(11)),),
         ),
         Story(
-            "facet pathway done here: two blocks and an RFA with lasting relief",
+            "facet pathway done here: two blocks and an RFA; its six-month follow-up is ahead",
             Profile(mrn(12), "Luis", "Ortega", dt.date(1957, 10, 21), "uhc"),
             (
                 done("MBB", "lumbar", "left", d.ago(95), 85),
@@ -135,7 +145,8 @@ def epidural_stories(d: ClinicDays) -> list[Story]:
     t1, t2 = d.next_open(d.today), d.next_open(d.today, 2)
     return [
         Story(
-            "diabetic on a steroid injection (SI joint): glucose on the day",
+            "diabetic on a steroid injection (SI joint, a positive block and a lasting relief "
+            "before it): glucose on the day",
             Profile(
                 mrn(4),
                 "David",
@@ -143,7 +154,12 @@ def epidural_stories(d: ClinicDays) -> list[Story]:
                 dt.date(1949, 1, 30),
                 "medicare",
                 diabetic=True,
-                history=(outside("SI_JOINT", "sacral", "left", d.weekday_before(210), 70),),
+                history=(
+                    outside("SI_DIAG", "sacral", "left", d.weekday_before(240), 85),
+                    outside(
+                        "SI_JOINT", "sacral", "left", d.weekday_before(210), 70, relief_days=120
+                    ),
+                ),
             ),
             (booked("SI_JOINT", "sacral", "left", t1, after=dt.time(8), ticks=Ticks.SOME),),
         ),
@@ -163,7 +179,9 @@ def epidural_stories(d: ClinicDays) -> list[Story]:
                 "Haddad",
                 dt.date(1976, 4, 18),
                 None,
-                history=(outside("ESI_TF", "lumbar", "right", d.weekday_before(150), 70),),
+                history=(
+                    outside("ESI_TF", "lumbar", "right", d.weekday_before(150), 70, relief_days=60),
+                ),
             ),
             (
                 done("ESI_TF", "lumbar", "right", d.ago(85), 65),
@@ -171,15 +189,17 @@ def epidural_stories(d: ClinicDays) -> list[Story]:
             ),
         ),
         Story(
-            "ESI last week: follow-up relief not recorded, next one not before two weeks",
-            Profile(mrn(13), "Mei", "Lin", dt.date(1974, 1, 15), "aetna", SMS),
-            (done("ESI_IL", "cervical", "left", d.ago(6), 70),),
+            "Medicare ESI six weeks ago, 70% at two weeks: a repeat waits for the relief "
+            "follow-up at three months",
+            Profile(mrn(13), "Mei", "Lin", dt.date(1954, 1, 15), "medicare", SMS),
+            (done("ESI_IL", "cervical", "left", d.ago(40), 70),),
         ),
         Story(
-            "diabetic on an ESI: glucose on the day",
+            "diabetic on an ESI: glucose on the day (Medicare: the last one's relief lasted "
+            "three months)",
             Profile(mrn(14), "Noah", "Fischer", dt.date(1955, 9, 9), "medicare", diabetic=True),
             (
-                done("ESI_TF", "lumbar", "right", d.ago(60), 70),
+                done("ESI_TF", "lumbar", "right", d.ago(100), 70),
                 booked("ESI_TF", "lumbar", "right", t1, after=dt.time(11), ticks=Ticks.SOME),
             ),
         ),
