@@ -197,6 +197,15 @@ class RuleSetAdmin(AuditedAdmin):
         # Booked cases the changed rules would refuse are flagged (scheduling listens).
         rules_changed.send(sender=RuleSet, rule_set=form.instance)
 
+    def delete_model(self, request: HttpRequest, obj: RuleSet) -> None:
+        super().delete_model(request, obj)
+        # Its payers' patients fall back to the default set.
+        rules_changed.send(sender=RuleSet, rule_set=None)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        rules_changed.send(sender=RuleSet, rule_set=None)
+
     @admin.display(description="payers")
     def payer_codes(self, rule_set: RuleSet) -> str:
         return ", ".join(sorted(link.payer.code for link in rule_set.payer_links.all()))

@@ -21,7 +21,7 @@ from scheduling import services
 from scheduling.attention import HOLD, RULES, set_attention
 from scheduling.models import Appointment, Status
 from scheduling.recheck import recheck_booked
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, payer
 from tests.scheduling_helpers import book_case, local
 from tests.test_rules_admin import AdminForm, assert_saved, change_url
 
@@ -180,3 +180,34 @@ def test_cancelling_the_case_that_broke_a_limit_clears_the_other_cases_flag(clin
     assert second.attention == ""
     first.refresh_from_db()
     assert first.status == Status.CANCELLED
+
+
+@pytest.mark.django_db
+def test_deleting_a_payers_rule_set_flags_the_cases_only_it_allowed(
+    clinic, pages_as, django_capture_on_commit_callbacks
+):
+    # Blocks positive at 60%: enough for the commercial set (50%), not for the default (80%).
+    patient = PatientFactory(payer=payer("bcbs"))
+    for performed_on in (dt.date(2027, 3, 1), dt.date(2027, 3, 15)):
+        procedure_services.history_add(
+            patient=patient,
+            procedure_type=ProcedureType.objects.get(code="MBB"),
+            region="lumbar",
+            side="right",
+            performed_on=performed_on,
+            relief_percent=60,
+            acting_user=None,
+        )
+    ablation = book_case(clinic, patient=patient, start=local(2027, 4, 13, 9, 0), code="RFA")
+    commercial = RuleSet.objects.get(code="commercial")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = pages_as("manager").post(
+            f"/admin/procedures/ruleset/{commercial.pk}/delete/", {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    ablation.refresh_from_db()
+    assert ablation.status == Status.SCHEDULED
+    assert "The rules (Clinic default) now refuse this case" in ablation.attention
+    assert "at least 80% relief" in ablation.attention
