@@ -1,16 +1,15 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
 def _recheck_after_rules_changed(**_: Any) -> None:
-    from scheduling.recheck import recheck_booked
+    from scheduling.recheck import recheck_after_commit
 
     # After the admin's transaction, so the cases are judged by the rules as saved.
-    transaction.on_commit(recheck_booked)
+    recheck_after_commit()
 
 
 def _recheck_patient(patient_id: int, **_: Any) -> None:
@@ -19,12 +18,25 @@ def _recheck_patient(patient_id: int, **_: Any) -> None:
     recheck_after_commit(patient_id)
 
 
-def _recheck_after_upgrade(plan: list | None = None, **_: Any) -> None:
-    """An upgrade that changed the rules (a seed migration of `procedures`) judges the booked
-    cases again, so a case the new rules refuse is flagged, not cancelled (DOMAIN.md)."""
+def _fully_migrated(using: str) -> bool:
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[using])
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def _recheck_after_upgrade(plan: list | None = None, using: str = "default", **_: Any) -> None:
+    """An upgrade that may change the rules or the cases (a migration of `procedures` or
+    `scheduling`) judges the booked cases again, so a case the new rules refuse is flagged,
+    not cancelled (DOMAIN.md). Only on a database migrated to the end: a partial migrate may
+    lack the tables the check reads, and the run that completes it checks then."""
+    apps_ = {"procedures", "scheduling"}
     if not plan or not any(
-        migration.app_label == "procedures" and not backwards for migration, backwards in plan
+        migration.app_label in apps_ and not backwards for migration, backwards in plan
     ):
+        return
+    if not _fully_migrated(using):
         return
     from scheduling.recheck import recheck_booked
 

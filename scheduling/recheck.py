@@ -3,22 +3,34 @@
 A rule set change applies to bookings made after it; a case booked before it that the rules
 would now refuse is flagged for attention with the refusal's sentence, never cancelled. A
 case the rules allow again has its flag cleared. The hold rule is left out: a hold that can
-no longer be met is the re-plan's own flag.
+no longer be met is the re-plan's own flag. The same runs when a patient's facts move
+(history, an evaluation, a case's relief or follow-up, a case booked, moved or cancelled).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.models import Patient
-from procedures.rules import Facts, evaluate
+from procedures.rules import Facts
 from scheduling.attention import RULES, set_attention
 from scheduling.availability import local_date
 from scheduling.eligibility import PatientRules, case_request
 from scheduling.models import Appointment, Status
+
+log = logging.getLogger(__name__)
+
+
+def _upcoming(patient_ids: Iterable[int] | None = None) -> QuerySet[Appointment]:
+    cases = Appointment.objects.filter(status=Status.SCHEDULED, start__gte=timezone.now())
+    if patient_ids is not None:
+        cases = cases.filter(patient_id__in=list(patient_ids))
+    return cases
 
 
 def _sentence(appointment: Appointment, rules: PatientRules) -> str:
@@ -29,47 +41,51 @@ def _sentence(appointment: Appointment, rules: PatientRules) -> str:
         rules.facts.psych_evaluations,
         rules.facts.names,
     )
-    day = local_date(appointment.start)
     request = case_request(
         appointment.procedure_type,
         appointment.region,
         appointment.side,
-        day,
+        local_date(appointment.start),
         tuple(appointment.levels or ()),
     )
-    decision = evaluate(others, request, rules.rule_set, rules.today)
-    if decision.allowed:
+    # The violations only: a flag needs the sentence, not the date search of a refusal.
+    found = [v for rule in rules.rule_set.rules for v in rule.check(others, request, rules.today)]
+    if not found:
         return ""
-    first = decision.violations[0].detail
-    more = len(decision.violations) - 1
-    tail = f" (and {more} more)" if more else ""
+    tail = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
     return (
-        f"The rules ({rules.rule_set.name}) now refuse this case: "
-        f"{first}{tail} Reschedule it, or keep it after review."
+        f"The rules ({rules.rule_set.name}) now refuse this case: {found[0].detail}{tail} "
+        "Reschedule it, or keep it after review."
     )
 
 
 def recheck_booked(patient_ids: Iterable[int] | None = None) -> int:
     """Flag (or clear) every upcoming scheduled case; the number of cases whose flag changed."""
-    cases = Appointment.objects.filter(
-        status=Status.SCHEDULED, start__gte=timezone.now()
-    ).select_related("procedure_type", "patient")
-    if patient_ids is not None:
-        cases = cases.filter(patient_id__in=list(patient_ids))
-    by_patient: dict[int, list[Appointment]] = {}
-    for case in cases.order_by("patient_id", "start"):
-        by_patient.setdefault(case.patient_id, []).append(case)
+    patients = sorted(set(_upcoming(patient_ids).values_list("patient_id", flat=True)))
     changed = 0
-    for patient_cases in by_patient.values():
+    for patient_id in patients:
         with transaction.atomic():
-            patient = Patient.objects.select_for_update().get(pk=patient_cases[0].patient_id)
+            # Under the patient's lock, as booking counts; the cases are read after it, so a
+            # case moved or re-planned meanwhile is judged as it is now.
+            patient = Patient.objects.select_for_update().get(pk=patient_id)
             rules = PatientRules.load(patient)
-            for case in patient_cases:
+            cases = _upcoming([patient_id]).select_related("procedure_type").order_by("start")
+            for case in cases:
                 changed += set_attention(case, RULES, _sentence(case, rules))
     return changed
 
 
-def recheck_after_commit(patient_id: int) -> None:
-    """Judge one patient's booked cases again once the change that moved their facts (history,
-    an evaluation, a case's relief or follow-up) has committed."""
-    transaction.on_commit(lambda: recheck_booked([patient_id]))
+def _recheck_logged(patient_ids: list[int] | None) -> None:
+    try:
+        recheck_booked(patient_ids)
+    except Exception:
+        # The change that asked for it has committed; a failed re-check must not turn its
+        # answer into an error (the next change or rule edit checks again).
+        log.exception("Re-checking booked cases failed", extra={"patients": patient_ids})
+
+
+def recheck_after_commit(patient_id: int | None = None) -> None:
+    """Judge one patient's booked cases (or every one's) again once the change that moved
+    their facts or the rules has committed."""
+    ids = None if patient_id is None else [patient_id]
+    transaction.on_commit(lambda: _recheck_logged(ids))

@@ -255,10 +255,11 @@ def done(
     """A performed session (here or elsewhere), with its relief if recorded.
 
     `follow_ups` are (date, relief) assessed later; `lasted` is a history entry's duration.
-    A session given relief and neither is taken to have kept it (`lasting`): a follow-up a
-    year later showing the same relief, so that tests about other rules need not prove it.
+    A session given good relief (50% or more, what every repeat rule asks) and neither is
+    taken to have kept it (`lasting`): a follow-up a year later showing the same relief, so
+    that tests about other rules need not prove it.
     """
-    if relief is not None and lasting and not follow_ups and lasted is None:
+    if relief is not None and relief >= 50 and lasting and not follow_ups and lasted is None:
         follow_ups = ((day(on) + dt.timedelta(days=YEAR), relief),)
     return Session(
         procedure,

@@ -51,6 +51,12 @@ def session(relief: int | None, *follow_ups: tuple[str, int], lasted: int | None
         (session(80, lasted=14), Proof.PROVED),
         # A follow-up on or after the date wins over a recorded duration.
         (session(80, ("2027-01-20", 20), lasted=30), Proof.FAILED),
+        # Proof comes first: relief often starts days after a steroid.
+        (session(40, ("2027-01-18", 60)), Proof.PROVED),
+        (session(None, ("2027-01-18", 60)), Proof.PROVED),
+        (session(None, ("2027-01-10", 60)), Proof.PENDING),
+        (session(None, lasted=30), Proof.PROVED),  # a duration is of relief of 50% or more
+        (session(40, lasted=30), Proof.FAILED),
     ],
 )
 def test_relief_lasting_14_days_at_its_edges(row, proof):
@@ -276,3 +282,24 @@ def test_medicare_refuses_a_fifth_therapeutic_injection_and_asks_lasting_relief_
     unproved = done("FACET_IA", "lumbar", "left", "2026-02-02", 70, lasting=False)
     repeat = judge([*BLOCKS, unproved], ask("FACET_IA", "lumbar", "left", "2026-06-01"), "medicare")
     assert codes(repeat) == [("outcome_pending", None, D("2026-05-03"))]
+
+
+def test_a_follow_up_recorded_on_one_of_a_days_two_cases_proves_the_session():
+    # Left and right transforaminals booked apart on one day are one session.
+    left = done("ESI_TF", "lumbar", "left", FIRST, 80, follow_ups=(("2027-01-18", 70),))
+    right = done("ESI_TF", "lumbar", "right", FIRST, 80, lasting=False)
+    request = ask("ESI_TF", "lumbar", "left", "2027-02-01")
+
+    assert judge([left, right], request).allowed
+    assert judge([right, left], request).allowed
+
+
+def test_a_pending_ablation_proof_is_named_when_the_latest_block_was_negative():
+    blocks = [
+        done("MBB", "lumbar", "right", "2026-06-01", 90),
+        done("MBB", "lumbar", "right", "2026-06-15", 90),
+        done("MBB", "lumbar", "right", "2026-07-01", 10),
+    ]
+    decision = judge([rfa(), *blocks], ask("RFA", "lumbar", "right", "2026-09-01"))
+
+    assert codes(decision) == [("outcome_pending", None, D("2026-07-07"))]

@@ -82,6 +82,10 @@ def test_the_seed_goes_back_and_forth_keeps_edits_and_flags_what_the_new_rules_r
     other = book_case(clinic, start=local(2027, 4, 13, 11, 0))
     assert repeat.attention == ""
 
+    # A partial upgrade (the rules' seed before the table the check writes to) must not fail:
+    # the booked cases are judged once the database is migrated to the end.
+    call_command("migrate", "scheduling", "0013_relief_that_lasts", verbosity=0)
+    call_command("migrate", "procedures", verbosity=0)
     call_command("migrate", verbosity=0)
 
     assert seeded_state() == {

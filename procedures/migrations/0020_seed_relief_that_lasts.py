@@ -68,6 +68,13 @@ SET_FOLLOW_UPS = [
 ]
 
 MEDICARE = ("medicare", "Medicare (LCDs)")
+# Also how going back knows the set is the one this seeded (a set of that code made by a
+# manager before this migration is left alone).
+MEDICARE_TEXT = (
+    "Medicare LCDs: ESI 4 per 12 months with no 3-per-6-months cap or 14-day spacing, and "
+    "relief lasting 3 months for a repeat; diagnostic and therapeutic facet injections counted "
+    "apart."
+)
 
 
 class Seeder:
@@ -157,9 +164,16 @@ def catalog(apps):
 def lasting_rules(apps):
     seeder = Seeder(apps)
     for rule_set in seeder.RuleSet.objects.exclude(code=MEDICARE[0]):
-        seeder.ResponseRequirement.objects.filter(
-            rule_set=rule_set, name=OLD_ESI_RESPONSE, relief_lasting_days=0
-        ).update(name=NEW_ESI_RESPONSE, relief_lasting_days=14)
+        seeded = seeder.ResponseRequirement.objects.filter(
+            pk__in=list(
+                seeder.ResponseRequirement.objects.filter(
+                    rule_set=rule_set, name=OLD_ESI_RESPONSE, relief_lasting_days=0
+                ).values_list("pk", flat=True)
+            )
+        )
+        seeded.update(relief_lasting_days=14)
+        # The name says 50%: a row whose threshold a manager changed keeps its name.
+        seeded.filter(min_relief_percent=50).update(name=NEW_ESI_RESPONSE)
         seeder.FacetPathwayRule.objects.filter(
             rule_set=rule_set, repeat_relief_lasting_days=0, repeat_min_relief_percent=50
         ).update(repeat_relief_lasting_days=RFA_LASTING.get(rule_set.code, 183))
@@ -174,13 +188,7 @@ def medicare(apps):
     code, name = MEDICARE
     if seeder.RuleSet.objects.filter(code=code).exists():
         return
-    rule_set = seeder.RuleSet.objects.create(
-        code=code,
-        name=name,
-        description="Medicare LCDs: ESI 4 per 12 months with no 3-per-6-months cap or 14-day "
-        "spacing, and relief lasting 3 months for a repeat; diagnostic and therapeutic facet "
-        "injections counted apart.",
-    )
+    rule_set = seeder.RuleSet.objects.create(code=code, name=name, description=MEDICARE_TEXT)
     Payer = apps.get_model("clinic", "Payer")
     PayerRuleSet = apps.get_model("procedures", "PayerRuleSet")
     for payer in Payer.objects.filter(code="medicare"):
@@ -230,10 +238,13 @@ def medicare(apps):
         "therapeutic",
     )
     seeder.si_and_tpi(rule_set)
+    ablation = seeder.ProcedureType.objects.filter(code="RFA").first()
+    if ablation is None:  # a manager renamed the catalog's code: leave the pathway to them
+        return
     facet = seeder.FacetPathwayRule.objects.create(
         rule_set=rule_set,
         name="Two diagnostic blocks with at least 80% relief before ablation",
-        ablation_procedure=seeder.ProcedureType.objects.get(code="RFA"),
+        ablation_procedure=ablation,
         blocks_required=2,
         block_min_relief_percent=80,
         repeat_min_relief_percent=50,
@@ -302,7 +313,7 @@ def unseed(apps, schema_editor):
             offset_minutes=days * DAY,
             rule_set=None,
         ).update(kind="follow_up")
-    seeder.RuleSet.objects.filter(code=MEDICARE[0]).delete()
+    seeder.RuleSet.objects.filter(code=MEDICARE[0], description=MEDICARE_TEXT).delete()
     seeder.DiagnosticStep.objects.filter(name=SI_STEP).delete()
     seeder.ResponseRequirement.objects.filter(name__in=[SI_REPEAT, TPI_REPEAT]).delete()
     seeder.FrequencyLimit.objects.filter(name=SI_DIAG_LIMIT).delete()
@@ -310,7 +321,10 @@ def unseed(apps, schema_editor):
         name=OLD_SI_LIMIT, scope="side"
     )
     seeder.ResponseRequirement.objects.filter(name=NEW_ESI_RESPONSE, relief_lasting_days=14).update(
-        name=OLD_ESI_RESPONSE, relief_lasting_days=0
+        name=OLD_ESI_RESPONSE
+    )
+    seeder.ResponseRequirement.objects.filter(name=OLD_ESI_RESPONSE, relief_lasting_days=14).update(
+        relief_lasting_days=0
     )
     for rule_set in seeder.RuleSet.objects.all():
         seeder.FacetPathwayRule.objects.filter(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from procedures.rules.facts import Facts, Request, Session, State, Violation, session_days
-from procedures.rules.lasting import Proof, lasting
+from procedures.rules.lasting import Proof, lasting, one_day
 from procedures.rules.stages import ALL_STAGES, Stage
 
 PATHWAY_INCOMPLETE = "pathway_incomplete"
@@ -171,7 +171,13 @@ class ResponseRule:
             ]
             if not earlier:
                 continue
-            previous = max(earlier, key=lambda s: (s.on, s.relief is None))
+            # The latest session; of its cases (left and right booked apart) an unrecorded
+            # one decides, and the day's follow-ups and durations count for all of them.
+            latest = max(s.on for s in earlier)
+            that_day = sorted(
+                (s for s in earlier if s.on == latest), key=lambda s: s.relief is not None
+            )
+            previous = one_day(that_day)
             violation = self._judge(facts, previous, place, sessions, request)
             if violation:
                 found.append(violation)
@@ -223,13 +229,15 @@ class ResponseRule:
 
 
 def one_per_day(sessions: list[Session]) -> list[Session]:
-    """Newest first, one session a date (the best-documented one of that date)."""
-    by_day: dict[dt.date, Session] = {}
+    """Newest first, one session a date: the best-documented case of that date, with the
+    follow-ups and durations of all of them (one session, however many cases)."""
+    by_day: dict[dt.date, list[Session]] = {}
     for session in sessions:
-        kept = by_day.get(session.on)
-        if kept is None or (kept.relief is None and session.relief is not None):
-            by_day[session.on] = session
-    return [by_day[d] for d in sorted(by_day, reverse=True)]
+        by_day.setdefault(session.on, []).append(session)
+    return [
+        one_day(sorted(by_day[d], key=lambda s: s.relief is None))
+        for d in sorted(by_day, reverse=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -317,8 +325,11 @@ class FacetPathway:
                     allowed_from,
                 )
             return None
+        # The two most recent blocks decide, as for a first ablation.
         positive_since = [
-            b for b in blocks if b.relief is not None and b.relief >= self.block_min_relief
+            b
+            for b in blocks[: self.blocks_required]
+            if b.relief is not None and b.relief >= self.block_min_relief
         ]
         if (
             last is not None

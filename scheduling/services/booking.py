@@ -32,7 +32,7 @@ from scheduling.errors import (
     StartInPast,
 )
 from scheduling.horizon import beyond_horizon_sentence
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Status
 from scheduling.recheck import recheck_after_commit
 from scheduling.reminders import plan as reminder_plan
 from scheduling.states import require_reschedulable
@@ -215,6 +215,13 @@ def appointment_book(
             ],
         ),
     )
+    # A session booked before the patient's later cases may change their answers (the repeat
+    # after it now waits for its relief); earlier cases' windows do not reach it.
+    later = Appointment.objects.filter(
+        patient=patient, status=Status.SCHEDULED, start__gt=appointment.start
+    )
+    if later.exists():
+        recheck_after_commit(patient.pk)
     return appointment
 
 
