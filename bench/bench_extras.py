@@ -144,7 +144,7 @@ def medication_rows(
 def needs_authorization(case: Case, patient: Patient, ids: Ids) -> bool:
     proc = ids.procs[case.slot.proc]
     payer = ids.payer_ids.get(patient.payer)
-    return bool(proc.prior_auth_required) or (payer, proc.pk) in ids.payer_auth
+    return (payer, proc.pk) in ids.payer_auth
 
 
 def authorization_rows(

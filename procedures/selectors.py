@@ -291,8 +291,8 @@ def checklist_templates() -> list[ChecklistItemTemplate]:
 
 
 def prior_auth_needed(payer_id: int | None, procedure_type: ProcedureType) -> bool:
-    if procedure_type.prior_auth_required:
-        return True
+    """Whether the patient's payer lists the procedure as needing prior authorization; a
+    patient without a payer (self-pay) needs none (DOMAIN.md)."""
     return (
         payer_id is not None
         and PayerPriorAuthorization.objects.filter(

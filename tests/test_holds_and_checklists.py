@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
-from clinic.models import AuditEvent
+from clinic.models import AuditEvent, Payer
+from procedures.models import PayerPriorAuthorization
 from scheduling.models import Appointment, Reminder, ReminderStatus
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, payer
 from tests.scheduling_helpers import local, post_booking
 
 NOW = local(2026, 11, 2, 10, 0)  # a Monday
@@ -215,7 +216,7 @@ def test_an_inr_above_the_limit_or_not_a_number_cannot_tick_the_item(
 def test_prior_authorization_is_satisfied_only_by_an_approved_one_valid_on_the_date(
     clinic, scheduler_api, nurse_api
 ):
-    patient = PatientFactory(payer=None)
+    patient = PatientFactory(payer=payer("aetna"))  # Aetna lists the stimulator trial
     case = post_booking(
         scheduler_api,
         clinic,
@@ -281,6 +282,56 @@ def test_prior_authorization_is_satisfied_only_by_an_approved_one_valid_on_the_d
         if i["code"] == "prior_auth"
     )
     assert item["done"] is False
+
+
+def scs_trial_items(clinic, scheduler_api, nurse_api, patient) -> set[str]:
+    nurse_api.post(
+        f"/api/patients/{patient.pk}/psych-evaluations/",
+        {"performed_on": "2026-10-01", "cleared": True},
+    )
+    case = post_booking(
+        scheduler_api,
+        clinic,
+        patient,
+        CASE,
+        procedure_type="SCS_TRIAL",
+        region="thoracic",
+        side="bilateral",
+    )
+    assert case.status_code == 201, case.content
+    rows = nurse_api.get(f"/api/appointments/{case.json()['id']}/checklist/").json()
+    return {row["code"] for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("payer_code", "asked"),
+    [(None, False), ("self_pay", False), ("medicare", True), ("uhc", True), ("tricare", True)],
+)
+def test_the_authorization_item_follows_the_payers_list_and_self_pay_has_none(
+    clinic, scheduler_api, nurse_api, payer_code, asked
+):
+    patient = PatientFactory(payer=payer(payer_code) if payer_code else None)
+
+    items = scs_trial_items(clinic, scheduler_api, nurse_api, patient)
+
+    assert ("prior_auth" in items) is asked
+
+
+def test_a_new_payers_list_starts_with_the_stimulator_and_a_manager_can_change_it(
+    clinic, scheduler_api, nurse_api
+):
+    newcomer = Payer.objects.create(code="humana", name="Humana")
+    listed = set(
+        PayerPriorAuthorization.objects.filter(payer=newcomer).values_list(
+            "procedure_type__code", flat=True
+        )
+    )
+    assert listed == {"SCS_TRIAL", "SCS_IMPLANT"}
+
+    PayerPriorAuthorization.objects.filter(payer=newcomer).delete()
+    items = scs_trial_items(clinic, scheduler_api, nurse_api, PatientFactory(payer=newcomer))
+
+    assert "prior_auth" not in items
 
 
 def test_authorizations_expiring_before_their_booked_case_are_listed(

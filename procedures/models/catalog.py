@@ -39,7 +39,11 @@ class ProcedureType(models.Model):
     uses_contrast = models.BooleanField(default=False)
     steroid = models.BooleanField(default=False)
     sedation = models.BooleanField(default=False)
-    prior_auth_required = models.BooleanField(default=False)
+    prior_auth_required = models.BooleanField(
+        default=False,
+        help_text="A new payer's authorization list starts with this procedure (self-pay "
+        "excepted). The payer's list decides the checklist item.",
+    )
     notes = models.CharField(max_length=250, blank=True)
     active = models.BooleanField(default=True)
 
