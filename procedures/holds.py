@@ -71,6 +71,8 @@ def hold_dates(
     return HoldDates(None, None, last_dose_at, last_dose_at - hour_hold_notice, resume_at)
 
 
-def eligible_from(hold_days: int, today: dt.date) -> dt.date:
-    """The first procedure date whose last dose (P - N - 1) is not before today."""
-    return today + dt.timedelta(days=hold_days + 1)
+def eligible_from(hold_days: int, today: dt.date, past_cut_off: bool = False) -> dt.date:
+    """The first procedure date whose last dose (P - N - 1) is not before today, nor today
+    once the evening's quiet hours have begun (the stop reminder could no longer reach the
+    patient before that dose)."""
+    return today + dt.timedelta(days=hold_days + 1 + (1 if past_cut_off else 0))

@@ -23,6 +23,7 @@ from procedures.rules.facts import FollowUp
 from procedures.rules.holds import AnticoagulantHoldRule
 from scheduling.availability import local_date
 from scheduling.models import Appointment, Status
+from scheduling.reminders.plan import past_evening_cut_off
 
 COUNTED = (Status.SCHEDULED, Status.CHECKED_IN, Status.COMPLETED)
 
@@ -77,6 +78,8 @@ class PatientRules:
     rule_set: RuleSetSpec
     today: dt.date
     patient_id: int = 0
+    # The evening's quiet hours have begun: a last dose today can no longer be announced.
+    past_cut_off: bool = False
     # Hold instructions by bleeding risk, read on first use (the drugs do not change here).
     _holds: dict[str, tuple[HoldInstruction, ...]] = field(default_factory=dict)
     # Bleeding risk by (procedure, region): a slot search judges dozens of dates of one case.
@@ -93,7 +96,8 @@ class PatientRules:
         rule_set = procedure_selectors.rule_set_spec(
             procedure_selectors.rule_set_for_payer(patient.payer_id)
         )
-        return cls(facts, rule_set, timezone.localdate(), patient.pk)
+        now = timezone.now()
+        return cls(facts, rule_set, timezone.localdate(now), patient.pk, past_evening_cut_off(now))
 
     def holds(self, procedure_type: ProcedureType, region: str) -> tuple[HoldInstruction, ...]:
         key = (procedure_type.pk, region)
@@ -114,7 +118,9 @@ class PatientRules:
     ) -> Decision:
         request = case_request(procedure_type, region, side, day, levels)
         # The hold table is clinic-wide, not per payer: it joins every rule set here.
-        hold_rule = AnticoagulantHoldRule("Anticoagulant hold", self.holds(procedure_type, region))
+        hold_rule = AnticoagulantHoldRule(
+            "Anticoagulant hold", self.holds(procedure_type, region), self.past_cut_off
+        )
         rules = RuleSetSpec(
             self.rule_set.code, self.rule_set.name, (*self.rule_set.rules, hold_rule)
         )

@@ -366,9 +366,9 @@ PREPARE = {
 @pytest.mark.parametrize(
     ("code", "start", "kind", "due"),
     [
-        # Pain diary: 6 h after the end of the block.
-        ("MBB", local(2026, 11, 19, 9, 0), "pain_diary", local(2026, 11, 19, 15, 30)),
-        ("MBB", local(2026, 11, 19, 14, 0), "pain_diary", local(2026, 11, 20, 8, 0)),  # 20:30
+        # Pain diary: when the block ends (completed then), never pushed past quiet hours.
+        ("MBB", local(2026, 11, 19, 9, 0), "pain_diary", local(2026, 11, 19, 9, 30)),
+        ("MBB", local(2026, 11, 19, 14, 0), "pain_diary", local(2026, 11, 19, 14, 30)),
         # Relief follow-ups on the day a repeat needs relief proved (DOMAIN.md).
         ("ESI_IL", THURSDAY_9, "relief_follow_up", local(2026, 12, 3, 9, 0)),
         ("ESI_TF", THURSDAY_9, "relief_follow_up", local(2026, 12, 3, 9, 0)),
@@ -962,3 +962,13 @@ def test_two_dispatchers_claiming_at_once_never_take_the_same_reminder(clock):
     assert set(every) == due
     tokens = Reminder.objects.filter(pk__in=due).values_list("claim_token", flat=True)
     assert None not in set(tokens)
+
+
+def test_a_pain_diary_goes_when_the_case_is_completed_even_in_the_evening(clinic, patient, clock):
+    # A late list: the block ends at 17:00 and is completed at 20:15, in the quiet hours.
+    clock.move_to(local(2026, 11, 19, 7, 0))
+    appointment = book_case(clinic, patient=patient, start=local(2026, 11, 19, 16, 30), code="MBB")
+    work_through(appointment, clock, at=local(2026, 11, 19, 20, 15))
+
+    diary = Reminder.objects.get(appointment=appointment, kind="pain_diary")
+    assert diary.due_at == local(2026, 11, 19, 20, 15)

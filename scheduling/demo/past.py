@@ -60,7 +60,7 @@ from scheduling.models import (
     ReminderStatus,
     Status,
 )
-from scheduling.reminders.plan import out_of_quiet_hours
+from scheduling.reminders.plan import out_of_quiet_hours, when_due
 from scheduling.workflow import PlannedHold
 
 AUDIT_NOTE = (
@@ -324,7 +324,7 @@ class PastWriter:
     def _due(self, case: DemoCase, rule: ReminderRule, written_at: dt.datetime) -> dt.datetime:
         anchor = case.start if rule.anchor == ReminderRule.Anchor.START else case.end
         due = anchor.astimezone(self.zone) + dt.timedelta(minutes=rule.offset_minutes)
-        return out_of_quiet_hours(max(due, written_at))
+        return when_due(rule.kind, due, written_at)
 
     def _reminder(
         self,

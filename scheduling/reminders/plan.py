@@ -31,6 +31,17 @@ def clock_time(value: str) -> dt.time:
     return dt.time(int(hours), int(minutes))
 
 
+def past_evening_cut_off(moment: dt.datetime) -> bool:
+    """Whether the evening's quiet hours have begun on `moment`'s clinic day: a message due
+    that day would go out only the next morning."""
+    quiet_start, quiet_end = (
+        clock_time(settings.REMINDER_QUIET_START),
+        clock_time(settings.REMINDER_QUIET_END),
+    )
+    # Quiet hours that do not wrap past midnight end the same day: nothing is pushed over.
+    return quiet_start > quiet_end and moment.astimezone(clinic_zone()).time() >= quiet_start
+
+
 def out_of_quiet_hours(moment: dt.datetime) -> dt.datetime:
     """A due time inside quiet hours (20:00-08:00 by default) moves to their end."""
     quiet_start, quiet_end = (
@@ -48,6 +59,18 @@ def out_of_quiet_hours(moment: dt.datetime) -> dt.datetime:
     return at_local(end_day, quiet_end) if inside else moment
 
 
+# The pain diary is asked for while the anaesthetic works, in the hours after the case: it is
+# sent when due, quiet hours or not (cases end in clinic hours, DOMAIN.md).
+NOT_DEFERRED = frozenset({ReminderKind.PAIN_DIARY})
+
+
+def when_due(kind: str, due_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """When a reminder due at `due_at` is sent: not before it is written, and out of the
+    quiet hours unless its kind cannot wait."""
+    due = max(due_at, now)
+    return due if kind in NOT_DEFERRED else out_of_quiet_hours(due)
+
+
 def add_reminder(
     appointment: Appointment,
     kind: str,
@@ -57,7 +80,7 @@ def add_reminder(
     context: dict[str, Any] | None = None,
 ) -> Reminder:
     now = timezone.now()
-    due = out_of_quiet_hours(max(due_at, now))
+    due = when_due(kind, due_at, now)
     reminder = Reminder.objects.create(
         kind=kind,
         appointment=appointment,
