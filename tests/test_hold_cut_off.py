@@ -25,6 +25,12 @@ def patient():
     return patient
 
 
+def book_tuesday(api, clinic, patient):
+    return post_booking(
+        api, clinic, patient, local(2026, 11, 24, 9, 0), procedure_type="ESI_IL", side="left"
+    )
+
+
 def eligibility(api, patient, on: dt.date) -> dict:
     response = api.get(
         f"/api/patients/{patient.pk}/eligibility/",
@@ -65,14 +71,7 @@ def test_booking_at_20_00_is_refused_with_the_next_day_and_the_sentence_says_why
 ):
     clock.move_to(local(2026, 11, 18, 20, 0))
 
-    response = post_booking(
-        scheduler_api,
-        clinic,
-        patient,
-        local(2026, 11, 24, 9, 0),
-        procedure_type="ESI_IL",
-        side="left",
-    )
+    response = book_tuesday(scheduler_api, clinic, patient)
 
     assert response.status_code == 422, response.content
     body = response.json()
@@ -83,14 +82,7 @@ def test_booking_at_20_00_is_refused_with_the_next_day_and_the_sentence_says_why
 def test_a_booking_before_20_00_plans_the_stop_reminder_now(clinic, patient, scheduler_api, clock):
     clock.move_to(local(2026, 11, 18, 19, 0))
 
-    response = post_booking(
-        scheduler_api,
-        clinic,
-        patient,
-        local(2026, 11, 24, 9, 0),
-        procedure_type="ESI_IL",
-        side="left",
-    )
+    response = book_tuesday(scheduler_api, clinic, patient)
 
     assert response.status_code == 201, response.content
     reminders = scheduler_api.get(f"/api/appointments/{response.json()['id']}/reminders/").json()
