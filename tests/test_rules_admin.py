@@ -582,8 +582,12 @@ def test_a_payer_deleted_in_the_admin_takes_its_rule_set_link_along_in_the_audit
 
     assert response.status_code == 302
     assert not Payer.objects.filter(code="tricare").exists()
-    payer_event, link_event = admin_events()
+    payer_event, *taken_along = admin_events()
     assert payer_event.changes == {"code": ["tricare", None], "name": ["TRICARE", None]}
+    # Its authorization list (the stimulator trial and implant) goes with it, audited too.
+    listed = [e for e in taken_along if e.object_type == "procedures.payerpriorauthorization"]
+    assert sorted(e.changes["procedure_type"][0] for e in listed) == ["SCS_IMPLANT", "SCS_TRIAL"]
+    [link_event] = [e for e in taken_along if e not in listed]
     assert (link_event.object_type, link_event.object_id) == (
         "procedures.payerruleset",
         str(link.pk),
