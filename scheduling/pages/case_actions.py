@@ -14,7 +14,6 @@ import functools
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -27,14 +26,8 @@ from scheduling.errors import ChecklistIncomplete, InvalidTransition
 from scheduling.models import Appointment, CancelCause, Status
 from scheduling.pages.case_forms import CancelForm, FollowUpForm, OutcomeForm, OverrideForm
 from scheduling.pages.case_page import render_case, render_not_found
-from scheduling.pages.common import render_page, role_required
+from scheduling.pages.common import acting_user, render_page, role_required
 from scheduling.states import require_transition
-
-
-def _user(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    assert isinstance(user, AbstractBaseUser), "role_required lets signed-in users only"
-    return user
 
 
 def _back(pk: int) -> HttpResponse:
@@ -84,7 +77,7 @@ def case_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 appointment=case,
                 reason=form.cleaned_data["reason"],
                 cause=form.cleaned_data["cause"],
-                acting_user=_user(request),
+                acting_user=acting_user(request),
             )
         except DomainError as refusal:
             refusal_text = refusal.detail
@@ -122,7 +115,7 @@ def case_check_in(request: HttpRequest, case: Appointment) -> HttpResponse:
     reason = override_form.cleaned_data["override_reason"] if override_form else ""
     try:
         services.appointment_check_in(
-            appointment=case, acting_user=_user(request), override_reason=reason
+            appointment=case, acting_user=acting_user(request), override_reason=reason
         )
     except ChecklistIncomplete as refusal:
         return render_case(
@@ -143,7 +136,7 @@ def case_check_in(request: HttpRequest, case: Appointment) -> HttpResponse:
 def _simple(service: Callable[..., Appointment], done: str) -> CaseView:
     def act(request: HttpRequest, case: Appointment) -> HttpResponse:
         try:
-            service(appointment=case, acting_user=_user(request))
+            service(appointment=case, acting_user=acting_user(request))
         except DomainError as refusal:
             return _refused(request, case, refusal)
         messages.success(request, done)
@@ -169,7 +162,7 @@ def case_outcome(request: HttpRequest, case: Appointment) -> HttpResponse:
         return render_case(request, case, outcome_form=form)
     try:
         changed = services.appointment_record_outcome(
-            appointment=case, acting_user=_user(request), **form.service_arguments()
+            appointment=case, acting_user=acting_user(request), **form.service_arguments()
         )
     except DomainError as refusal:
         return _refused(request, case, refusal)
@@ -193,7 +186,7 @@ def case_follow_up(request: HttpRequest, case: Appointment) -> HttpResponse:
         return render_case(request, case, follow_up_form=form)
     try:
         follow_up = services.appointment_record_follow_up(
-            appointment=case, acting_user=_user(request), **form.service_arguments()
+            appointment=case, acting_user=acting_user(request), **form.service_arguments()
         )
     except ValidationError as refusal:
         for field, errors in refusal.message_dict.items():

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -98,6 +99,13 @@ def forbidden(request: HttpRequest, allowed: Iterable[str]) -> HttpResponse:
         {"allowed_roles": who, "home_url": home_url_for(roles_of(request.user))},
         status=403,
     )
+
+
+def acting_user(request: HttpRequest) -> AbstractBaseUser:
+    """The signed-in person a page's change is done by (services take them for the audit)."""
+    user = request.user
+    assert isinstance(user, AbstractBaseUser), "role_required lets signed-in users only"
+    return user
 
 
 def role_required(allowed: Iterable[str]) -> Callable[[View], View]:

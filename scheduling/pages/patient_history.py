@@ -9,7 +9,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,7 +18,7 @@ from clinic.permissions import NURSING
 from clinic.read_audit import shown
 from procedures import services as procedure_services
 from procedures.models import ProcedureHistory
-from scheduling.pages.common import render_page, role_required
+from scheduling.pages.common import acting_user, render_page, role_required
 
 
 class HistoryReliefForm(forms.Form):
@@ -37,12 +36,6 @@ class HistoryReliefForm(forms.Form):
         max_value=3650,
         help_text="How many days relief of at least 50% lasted. Empty: not known yet.",
     )
-
-
-def _user(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    assert isinstance(user, AbstractBaseUser), "role_required lets signed-in users only"
-    return user
 
 
 def _saved_message(changed: dict[str, list[Any]]) -> str:
@@ -68,7 +61,7 @@ def history_entry(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             edit = procedure_services.history_edit(
-                entry=entry, acting_user=_user(request), **form.cleaned_data
+                entry=entry, acting_user=acting_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():
