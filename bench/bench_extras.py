@@ -205,7 +205,6 @@ def case_holds(
         end=story.end,
         zone=clinic_zone(),
         stop_clock=clock_time(settings.REMINDER_HOLD_STOP_TIME),
-        hour_hold_notice=dt.timedelta(hours=settings.REMINDER_HOUR_HOLD_NOTICE_HOURS),
     )
     return [(hold, dates)]
 

@@ -157,7 +157,7 @@ def reminder_rows(
         for hold, dates in case_holds(case, story, patients[case.patient], ids):
             context = _dumps({"drug": hold.drug_name})
             created, cancelled = story.created, story.cancelled
-            if dates.stop_notice_at > created:
+            if dates.stop_notice_at is not None and dates.stop_notice_at > created:
                 yield reminders.row(
                     index, case, "anticoagulant_stop", dates.stop_notice_at, "booked",
                     created, cancelled, context,

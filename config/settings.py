@@ -496,8 +496,6 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "scheduling.reminders.channels.Store
 SMS_DEV_DELAY_SECONDS = float(os.environ.get("SMS_DEV_DELAY_SECONDS", "0"))
 # A day hold's stop reminder goes out at this clinic time on the day of the last dose.
 REMINDER_HOLD_STOP_TIME = os.environ.get("REMINDER_HOLD_STOP_TIME", "09:00")
-# An hour hold (heparins) is announced this many hours before its last dose.
-REMINDER_HOUR_HOLD_NOTICE_HOURS = int(os.environ.get("REMINDER_HOUR_HOLD_NOTICE_HOURS", "12"))
 
 # --- Production refusals ------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ class CaseFacts:
     inr_needed: bool
     # A drug whose hold-table row at this risk leaves the hold to the prescriber.
     prescriber_decides: bool = False
+    contrast_allergy: bool = False
 
 
 def applies(condition: str, procedures: frozenset[str], case: CaseFacts) -> bool:
@@ -41,6 +42,8 @@ def applies(condition: str, procedures: frozenset[str], case: CaseFacts) -> bool
             return case.could_be_pregnant and case.fluoroscopy
         case C.CONTRAST:
             return case.fluoroscopy and case.contrast
+        case C.CONTRAST_PREMEDICATION:
+            return case.contrast_allergy and case.contrast
         case C.SEDATION:
             return case.sedation
         case C.PROCEDURES:

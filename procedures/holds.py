@@ -3,8 +3,8 @@
 Pure date arithmetic over plain values (DOMAIN.md, "Dates"): for a hold of N days before a
 procedure on day P in the clinic's zone, the first day without the drug is P - N, the last
 dose is on P - N - 1, and the patient's stop reminder goes out that morning. Hour holds
-(heparins) are exact times for the nurse. The restart is the procedure's end plus the
-restart interval.
+(heparins) are exact times for the nurse, told to the patient at booking. The restart is
+the procedure's end plus the restart interval.
 
 A drug whose row says "prescriber decides" comes as an instruction too, with no hold: it
 plans no dates and asks the checklist for the prescriber's decision.
@@ -39,7 +39,9 @@ class HoldDates:
     last_dose_on: dt.date | None
     first_day_without: dt.date | None
     last_dose_at: dt.datetime | None
-    stop_notice_at: dt.datetime
+    # The morning stop reminder of a day hold; an hour hold has none (the nurse times it and
+    # the patient is told at booking).
+    stop_notice_at: dt.datetime | None
     resume_at: dt.datetime
 
     def missed(self, now: dt.datetime, zone: ZoneInfo) -> bool:
@@ -56,7 +58,6 @@ def hold_dates(
     end: dt.datetime,
     zone: ZoneInfo,
     stop_clock: dt.time,
-    hour_hold_notice: dt.timedelta,
 ) -> HoldDates:
     # Hours are elapsed time: add them in UTC, not on a local clock that may jump at 02:00.
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
@@ -68,7 +69,7 @@ def hold_dates(
         stop_at = dt.datetime.combine(last_dose, stop_clock, tzinfo=zone)
         return HoldDates(last_dose, first_without, None, stop_at, resume_at)
     last_dose_at = start - dt.timedelta(hours=hold.hold_hours)
-    return HoldDates(None, None, last_dose_at, last_dose_at - hour_hold_notice, resume_at)
+    return HoldDates(None, None, last_dose_at, None, resume_at)
 
 
 def eligible_from(hold_days: int, today: dt.date, past_cut_off: bool = False) -> dt.date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clinic.models import Patient
@@ -26,6 +26,7 @@ from procedures.models import (
     RuleSet,
 )
 from procedures.models.rules import PayerRuleSet
+from procedures.plan import ReminderSpec, TemplateSpec
 from procedures.rules import (
     FacetPathway,
     FrequencyLimitRule,
@@ -316,6 +317,41 @@ def covering_authorization(
         .order_by("-valid_to")
         .first()
     )
+
+
+def template_specs() -> tuple[TemplateSpec, ...]:
+    """The active checklist templates, as the case planner reads them."""
+    return tuple(
+        TemplateSpec(
+            pk=t.pk,
+            code=t.code,
+            label=t.label,
+            required=t.required,
+            order=t.order,
+            condition=t.condition,
+            procedures=frozenset(p.code for p in t.procedure_types.all()),
+            value_kind=t.value_kind,
+        )
+        for t in checklist_templates()
+    )
+
+
+def booking_reminder_specs(
+    payer_id: int | None, procedure_type_id: int
+) -> tuple[ReminderSpec, ...]:
+    """The active booking reminder rows for this procedure, by the payer's rule set."""
+    rule_set = rule_set_for_payer(payer_id)
+    rows = ReminderRule.objects.filter(active=True, trigger=ReminderRule.Trigger.BOOKED).filter(
+        Q(procedure_type=procedure_type_id) | Q(procedure_type__isnull=True)
+    )
+    return tuple(
+        ReminderSpec(r.kind, r.anchor, r.offset_minutes, r.note)
+        for r in reminder_rules_for_set(rows, rule_set.pk)
+    )
+
+
+def drug_ids(codes: Iterable[str]) -> dict[str, int]:
+    return dict(Drug.objects.filter(code__in=list(codes)).values_list("code", "pk"))
 
 
 def drug_id(code: str) -> int:

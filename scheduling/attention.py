@@ -1,8 +1,9 @@
 """Attention on a booked case: one sentence per source, shown together as `attention`.
 
-A hold that can no longer be met (the case's re-plan) and the rules refusing a case that was
-booked under older rules (a rule change or an upgrade) are different facts, found by
-different code; each sets or clears only its own sentence, so neither silences the other.
+A hold that can no longer be met, a room or hours that no longer fit (the case's re-plan)
+and the rules refusing a case that was booked under older rules (a rule change or an
+upgrade) are different facts, found by different code; each sets or clears only its own
+sentence, so neither silences the other.
 """
 
 from __future__ import annotations
@@ -12,9 +13,26 @@ from django.utils import timezone
 from scheduling.models import Appointment
 
 HOLD = "hold"
+HOURS = "hours"
+ROOM = "room"
 RULES = "rules"
 # The order the sentences are shown in: what to do first, first.
-ORDER = (HOLD, RULES)
+ORDER = (HOLD, HOURS, ROOM, RULES)
+# The API names each source by the code booking would refuse it with (API.md's error table).
+CODES = {
+    HOLD: "anticoagulant_hold_too_short",
+    HOURS: "outside_hours",
+    ROOM: "room_unsuitable",
+    RULES: "not_eligible",
+}
+
+
+def attention_list(appointment: Appointment) -> list[dict[str, str]]:
+    """The case's flags in showing order: `[{"code", "detail"}]`, empty when none."""
+    sources = dict(appointment.attention_sources or {})
+    if appointment.attention and not sources:
+        sources[HOLD] = appointment.attention
+    return [{"code": CODES[key], "detail": sources[key]} for key in ORDER if key in sources]
 
 
 def set_attention(appointment: Appointment, source: str, sentence: str) -> bool:

@@ -1,9 +1,8 @@
 """What booking a case would create, computed without writing anything.
 
 The confirmation step shows the scheduler the hold plan and the checklist before they
-commit. Both come from the functions `workflow.refresh_case` runs inside the booking
-transaction (`case_hold_instructions`, `plan_holds`, `case_facts`, `checklist_templates_for`),
-so what the page promises is what the booking then writes.
+commit. Both come from the plan the booking then writes (`scheduling.replan.case_input` and
+`procedures.plan.case_plan`), so what the page promises is what the booking writes.
 """
 
 from __future__ import annotations
@@ -14,16 +13,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from clinic.models import Patient, Provider, Room
+from procedures import selectors as procedure_selectors
 from procedures.models import ChecklistCondition, ProcedureType
+from procedures.plan import PlannedHold, case_plan
 from scheduling.availability import CaseSpan, case_span, local_date
-from scheduling.workflow import (
-    PlannedHold,
-    authorization_on_file,
-    case_facts,
-    case_hold_instructions,
-    checklist_templates_for,
-    plan_holds,
-)
+from scheduling.replan import case_input, timing
 
 
 @dataclass(frozen=True)
@@ -68,8 +62,8 @@ class BookingPreview:
     @property
     def missed_holds(self) -> tuple[PlannedHold, ...]:
         """Holds whose last dose has already passed: booking would flag the case."""
-        now = timezone.now()
-        return tuple(h for h in self.holds if h.missed(now))
+        now, clock = timezone.now(), timing()
+        return tuple(h for h in self.holds if h.missed(now, clock))
 
 
 def preview_booking(
@@ -86,19 +80,23 @@ def preview_booking(
     """The holds and checklist `appointment_book` would create for this case. Reads only."""
     sedation = procedure_type.sedation if sedation is None else sedation
     span = case_span(procedure_type, room, start)
-    instructions = case_hold_instructions(
-        patient_id=patient.pk, procedure_type=procedure_type, region=region
-    )
-    holds = plan_holds(instructions, start=span.start, end=span.end)
-    case = case_facts(
-        patient=patient, procedure_type=procedure_type, sedation=sedation, holds=instructions
+    plan = case_plan(
+        case_input(
+            patient=patient,
+            procedure_type=procedure_type,
+            region=region,
+            start=span.start,
+            end=span.end,
+            sedation=sedation,
+        ),
+        timing(),
     )
     checklist = []
-    for template in checklist_templates_for(case):
+    for template in plan.checklist:
         done, value = False, ""
         if template.condition == ChecklistCondition.PRIOR_AUTH:
-            authorization = authorization_on_file(
-                patient_id=patient.pk, procedure_type_id=procedure_type.pk, start=span.start
+            authorization = procedure_selectors.covering_authorization(
+                patient.pk, procedure_type.pk, local_date(span.start)
             )
             if authorization is not None:
                 done, value = True, authorization.number
@@ -114,6 +112,6 @@ def preview_booking(
         room=room,
         sedation=sedation,
         span=span,
-        holds=tuple(holds),
+        holds=plan.holds,
         checklist=tuple(checklist),
     )

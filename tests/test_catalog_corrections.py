@@ -31,7 +31,7 @@ from procedures.models import (
 from scheduling.models import AppointmentHold, Reminder
 from scheduling.patient_summary import hold_meaning
 from scheduling.preview import preview_booking
-from scheduling.workflow import case_hold_instructions
+from scheduling.replan import hold_instructions
 from tests.factories import PatientFactory, drug
 from tests.scheduling_helpers import local, post_booking
 from tests.test_rules_admin import AdminForm, assert_saved, change_url
@@ -357,7 +357,7 @@ def test_the_case_instructions_carry_the_decision_beside_the_holds():
 
     found = {
         (i.drug, i.holds, i.prescriber_decides)
-        for i in case_hold_instructions(
+        for i in hold_instructions(
             patient_id=patient.pk, procedure_type=kyphoplasty, region="lumbar"
         )
     }

@@ -14,7 +14,6 @@ from tests.factories import PatientFactory, drug
 
 NY = ZoneInfo("America/New_York")
 NINE = dt.time(9, 0)
-NOTICE = dt.timedelta(hours=12)
 
 # DOMAIN.md: drug -> (high, intermediate, low) as ("5d"|"12h"|None, restart hours by risk);
 # "decides": the prescriber decides (no hold; a checklist item).
@@ -88,9 +87,7 @@ def test_each_drug_at_each_risk_holds_and_restarts_as_the_table_says(code, risk,
     assert instruction.inr_required == (code in {"warfarin", "acenocoumarol"})
 
     start, end = local(2026, 3, 2, 9, 0), local(2026, 3, 2, 9, 30)
-    dates = hold_dates(
-        instruction, start=start, end=end, zone=NY, stop_clock=NINE, hour_hold_notice=NOTICE
-    )
+    dates = hold_dates(instruction, start=start, end=end, zone=NY, stop_clock=NINE)
     assert dates.resume_at == end + dt.timedelta(hours=restart)
     if unit == "d":
         # Around a month end: a Monday 2 March case, N days off.
@@ -146,7 +143,6 @@ def test_hold_dates_count_calendar_days_across_month_and_year_ends(
         end=start + dt.timedelta(minutes=30),
         zone=NY,
         stop_clock=NINE,
-        hour_hold_notice=NOTICE,
     )
     assert (dates.last_dose_on, dates.first_day_without) == (last_dose, first_without)
 
@@ -160,7 +156,6 @@ def test_the_stop_reminder_is_at_nine_on_the_clinic_clock_across_the_autumn_cloc
         end=start + dt.timedelta(minutes=30),
         zone=NY,
         stop_clock=NINE,
-        hour_hold_notice=NOTICE,
     )
     assert dates.last_dose_on == dt.date(2026, 10, 30)
     assert dates.stop_notice_at.astimezone(dt.UTC) == dt.datetime(
@@ -178,7 +173,6 @@ def test_a_restart_crossing_the_spring_clock_change_is_the_real_number_of_hours_
         end=end,
         zone=NY,
         stop_clock=NINE,
-        hour_hold_notice=NOTICE,
     )
     assert dates.resume_at - end == dt.timedelta(hours=6)
     assert dates.resume_at.astimezone(NY).hour == 5  # 04:00 does not exist that night
@@ -194,10 +188,8 @@ def test_the_first_bookable_date_is_today_plus_the_hold_plus_one(days, today, fi
 def test_an_hour_hold_is_missed_once_its_last_dose_time_has_passed():
     hold = HoldInstruction("enoxaparin_therapeutic", "Enoxaparin", "high", 0, 24, False, 24)
     start = local(2026, 3, 10, 9, 0)
-    dates = hold_dates(
-        hold, start=start, end=start, zone=NY, stop_clock=NINE, hour_hold_notice=NOTICE
-    )
+    dates = hold_dates(hold, start=start, end=start, zone=NY, stop_clock=NINE)
     assert dates.last_dose_at == local(2026, 3, 9, 9, 0)
-    assert dates.stop_notice_at == local(2026, 3, 8, 21, 0)
+    assert dates.stop_notice_at is None  # told at booking: no stop reminder
     assert not dates.missed(local(2026, 3, 9, 8, 59), NY)
     assert dates.missed(local(2026, 3, 9, 9, 1), NY)

@@ -129,7 +129,9 @@ def test_a_drug_added_after_booking_replans_the_case_and_flags_a_hold_already_mi
     detail = scheduler_api.get(f"/api/appointments/{case.json()['id']}/").json()
     [hold] = detail["holds"]
     assert hold["drug"] == "clopidogrel"
-    assert "Hold cannot be met" in detail["attention"]
+    [flag] = detail["attention"]
+    assert flag["code"] == "anticoagulant_hold_too_short"
+    assert flag["detail"].startswith("Hold cannot be met: Clopidogrel (7 days)")
     assert "hold_confirmed" in codes(nurse_api, case.json()["id"])
 
     medication_id = nurse_api.get(f"/api/patients/{patient.pk}/medications/").json()[0]["id"]
@@ -139,7 +141,7 @@ def test_a_drug_added_after_booking_replans_the_case_and_flags_a_hold_already_mi
     )
     detail = scheduler_api.get(f"/api/appointments/{case.json()['id']}/").json()
     assert detail["holds"] == []
-    assert detail["attention"] == ""
+    assert detail["attention"] == []
     assert "hold_confirmed" not in codes(nurse_api, case.json()["id"])
     stop = Reminder.objects.filter(kind="anticoagulant_restart").values_list("status", flat=True)
     assert set(stop) <= {ReminderStatus.CANCELLED}

@@ -183,6 +183,9 @@ class ReminderRule(models.Model):
         FOLLOW_UP = "follow_up", "Follow-up"
         RELIEF_FOLLOW_UP = "relief_follow_up", "Relief follow-up (proves how long relief lasted)"
         TRIAL_END = "trial_end", "Stimulator trial end"
+        # Sent only to a contrast-allergic patient before a procedure that uses contrast; its
+        # lead time is also the least notice booking accepts for such a case.
+        PREMEDICATION = "premedication", "Contrast premedication"
 
     class Trigger(models.TextChoices):
         BOOKED = "booked", "When the case is booked (moves and cancels with it)"

@@ -25,6 +25,10 @@ class ChecklistCondition(models.TextChoices):
     DIABETIC_STEROID = "diabetic_steroid", "Diabetic patient and a steroid procedure"
     PREGNANCY_FLUORO = "pregnancy_fluoro", "Patient could be pregnant and fluoroscopy is used"
     CONTRAST = "contrast", "Fluoroscopy with contrast"
+    CONTRAST_PREMEDICATION = (
+        "contrast_premedication",
+        "Patient allergic to contrast and the procedure uses contrast",
+    )
     SEDATION = "sedation", "Sedation is planned"
     PROCEDURES = "procedures", "Only the procedures listed"
 
@@ -39,7 +43,7 @@ class ChecklistItemTemplate(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     label = models.CharField(max_length=160)
     required = models.BooleanField(default=True, help_text="Open required items block check-in.")
-    condition = models.CharField(max_length=20, choices=ChecklistCondition.choices)
+    condition = models.CharField(max_length=24, choices=ChecklistCondition.choices)
     procedure_types = models.ManyToManyField(
         ProcedureType,
         blank=True,

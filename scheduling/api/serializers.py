@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api.fields import (
@@ -17,6 +18,8 @@ from clinic.models import Patient, Provider, Room
 from procedures.api.fields import LevelsField, check_levels_in_region, sedation_query_field
 from procedures.choices import Region, Side
 from procedures.models import Drug, ProcedureType
+from scheduling.attention import CODES as ATTENTION_CODES
+from scheduling.attention import attention_list
 from scheduling.models import Appointment, AppointmentHold, CancelCause, FollowUp, Status
 
 
@@ -175,6 +178,13 @@ class HoldSerializer(ClinicModelSerializer):
         ]
 
 
+class AttentionSerializer(serializers.Serializer[dict[str, str]]):
+    """Why a booked case needs someone to act: the code booking would refuse it with now."""
+
+    code = serializers.ChoiceField(choices=sorted(ATTENTION_CODES.values()))
+    detail = serializers.CharField()
+
+
 class AppointmentSerializer(ClinicModelSerializer):
     holds = HoldSerializer(many=True, read_only=True)
     procedure_type: serializers.SlugRelatedField[ProcedureType] = serializers.SlugRelatedField(
@@ -188,6 +198,7 @@ class AppointmentSerializer(ClinicModelSerializer):
     cancel_cause = serializers.ChoiceField(
         choices=CancelCause.choices, allow_blank=True, read_only=True
     )
+    attention = serializers.SerializerMethodField()
 
     class Meta:
         model = Appointment
@@ -225,3 +236,7 @@ class AppointmentSerializer(ClinicModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AttentionSerializer(many=True))
+    def get_attention(self, appointment: Appointment) -> list[dict[str, str]]:
+        return attention_list(appointment)

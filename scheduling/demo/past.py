@@ -13,7 +13,7 @@ services would have set at the time:
 - its relief follow-ups (`FollowUp`: the relief asked again on the day a repeat needs it
   proved), with `recorded_at`/`_by`, as `appointment_record_follow_up` leaves them;
 - its hold plan, from the same `hold_dates` booking uses, for a patient whose drug is held;
-- its checklist, from the same templates and conditions as `workflow.refresh_checklist`,
+- its checklist, from the same templates and conditions as `scheduling.replan`,
   ticked by the nurse before check-in, or left open where the case fell through (the item
   behind a cancellation; everything, for a case cancelled days ahead);
 - its reminders as the outbox left them, from the rows of the patient's rule set as the
@@ -45,7 +45,8 @@ from procedures import selectors as procedure_selectors
 from procedures.checklists import CaseFacts, applies
 from procedures.holds import HoldInstruction
 from procedures.models import ChecklistCondition, Drug, PatientMedication, ReminderRule
-from scheduling import workflow
+from procedures.plan import PlannedHold, checklist_facts, dated_holds
+from scheduling import replan
 from scheduling.availability import clinic_zone
 from scheduling.demo.cases import DemoCase
 from scheduling.demo.fates import ALL_OPEN
@@ -61,7 +62,6 @@ from scheduling.models import (
     Status,
 )
 from scheduling.reminders.plan import out_of_quiet_hours, when_due
-from scheduling.workflow import PlannedHold
 
 AUDIT_NOTE = (
     "Written by seed_demo: a case from the demo clinic's past (or booked before today), "
@@ -88,6 +88,7 @@ class PastWriter:
         self.now, self.scheduler, self.nurse, self.rng = now, scheduler, nurse, rng
         self.unreachable = unreachable  # patients whose mail bounces
         self.zone = clinic_zone()
+        self.timing = replan.timing()
         self.templates = procedure_selectors.checklist_templates()
         self.reminder_rules = reminder_rules
         self.drug_ids = dict(Drug.objects.values_list("code", "pk"))
@@ -204,8 +205,12 @@ class PastWriter:
             return []
         key = (row.patient_id, row.procedure_type_id, row.region)
         if key not in self._instructions:
-            self._instructions[key] = workflow.hold_instructions_for(row)
-        return workflow.plan_holds(self._instructions[key], start=row.start, end=row.end)
+            self._instructions[key] = replan.hold_instructions(
+                patient_id=row.patient_id, procedure_type=row.procedure_type, region=row.region
+            )
+        return list(
+            dated_holds(self._instructions[key], start=row.start, end=row.end, timing=self.timing)
+        )
 
     def _hold_row(self, row: Appointment, hold: PlannedHold) -> AppointmentHold:
         instruction, dates = hold.instruction, hold.dates
@@ -230,11 +235,18 @@ class PastWriter:
         instructions = [h.instruction for h in holds]
         key = (case.patient.pk, case.procedure.pk, row.sedation, tuple(instructions))
         if key not in self._facts:
-            self._facts[key] = workflow.case_facts(
-                patient=case.patient,
-                procedure_type=case.procedure,
-                sedation=row.sedation,
-                holds=instructions,
+            self._facts[key] = checklist_facts(
+                replan.case_input(
+                    patient=case.patient,
+                    procedure_type=case.procedure,
+                    region=row.region,
+                    start=row.start,
+                    end=row.end,
+                    sedation=row.sedation,
+                    holds=instructions,
+                    templates=(),
+                    reminder_rules=(),
+                )
             )
         facts = self._facts[key]
         worked_before = {
@@ -297,7 +309,7 @@ class PastWriter:
                 "first_day_without": _iso(hold.dates.first_day_without),
                 "last_dose_at": _iso(hold.dates.last_dose_at),
             }
-            if not hold.dates.missed(booked, self.zone):
+            if hold.dates.stop_notice_at is not None and not hold.dates.missed(booked, self.zone):
                 stop = out_of_quiet_hours(max(hold.dates.stop_notice_at, booked))
                 yield (
                     self._reminder(

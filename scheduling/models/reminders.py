@@ -31,6 +31,7 @@ class ReminderKind(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up"
     RELIEF_FOLLOW_UP = "relief_follow_up", "Relief follow-up"
     TRIAL_END = "trial_end", "Stimulator trial end"
+    PREMEDICATION = "premedication", "Contrast premedication"
 
 
 class Reminder(models.Model):
@@ -39,6 +40,9 @@ class Reminder(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
     channel = models.CharField(max_length=8, choices=Patient.Channel.choices)
     due_at = models.DateTimeField()
+    # When the case's plan put it, before "not before it was written" moved it: a re-plan
+    # recognises a row it already wrote by this, however late that row was written.
+    planned_at = models.DateTimeField(null=True, blank=True)
     # Due time of the next attempt: `due_at` at first, later backed off after a failure.
     next_attempt_at = models.DateTimeField()
     status = models.CharField(

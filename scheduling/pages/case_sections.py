@@ -57,7 +57,7 @@ class Authorization:
 
 def authorization_for(case: Appointment, items: list[ChecklistItem]) -> Authorization:
     # The checklist carries the prior-auth item exactly when the payer or the procedure
-    # needs one (workflow.refresh_checklist); the authorization is read only then.
+    # needs one (scheduling.replan); the authorization is read only then.
     item = next((i for i in items if i.code == PRIOR_AUTH), None)
     if item is None:
         return Authorization(needed=False, item=None, covering=None)

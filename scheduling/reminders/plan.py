@@ -1,7 +1,7 @@
 """Writing reminder rows, inside the transaction of the change that causes them.
 
-Booking writes the booking reminders; rescheduling replaces the pending ones; cancelling
-cancels them; completing writes the follow-ups. Nothing here sends anything: a row that is
+The case plan (`scheduling.replan`) writes and replaces the booking reminders; cancelling
+cancels them; completing writes the follow-ups here. Nothing here sends anything: a row that is
 already due asks for a dispatch once the transaction has committed.
 """
 
@@ -16,52 +16,40 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from procedures.clock import QuietHours, clock_time
 from procedures.models import ReminderRule
+from procedures.plan import SENT_WHEN_DUE
 from procedures.selectors import reminder_rules_for_set, rule_set_for_payer
-from scheduling.availability import at_local, clinic_zone
+from scheduling.availability import clinic_zone
 from scheduling.models import Appointment, Reminder, ReminderKind, ReminderStatus
 from scheduling.reminders import nudge
 
 BOOKED, COMPLETED = ReminderRule.Trigger.BOOKED, ReminderRule.Trigger.COMPLETED
 
 
-def clock_time(value: str) -> dt.time:
-    """A setting's HH:MM as a time."""
-    hours, minutes = value.split(":")
-    return dt.time(int(hours), int(minutes))
+def quiet_hours() -> QuietHours:
+    return QuietHours(
+        clock_time(settings.REMINDER_QUIET_START),
+        clock_time(settings.REMINDER_QUIET_END),
+        clinic_zone(),
+    )
 
 
 def past_evening_cut_off(moment: dt.datetime) -> bool:
     """Whether the evening's quiet hours have begun on `moment`'s clinic day: a message due
     that day would go out only the next morning."""
-    quiet_start, quiet_end = (
-        clock_time(settings.REMINDER_QUIET_START),
-        clock_time(settings.REMINDER_QUIET_END),
-    )
-    # Quiet hours that do not wrap past midnight end the same day: nothing is pushed over.
-    return quiet_start > quiet_end and moment.astimezone(clinic_zone()).time() >= quiet_start
+    return quiet_hours().past_evening_start(moment)
 
 
 def out_of_quiet_hours(moment: dt.datetime) -> dt.datetime:
     """A due time inside quiet hours (20:00-08:00 by default) moves to their end."""
-    quiet_start, quiet_end = (
-        clock_time(settings.REMINDER_QUIET_START),
-        clock_time(settings.REMINDER_QUIET_END),
-    )
-    local = moment.astimezone(clinic_zone())
-    clock = local.time()
-    if quiet_start <= quiet_end:
-        inside = quiet_start <= clock < quiet_end
-        end_day = local.date()
-    else:  # the usual case: quiet hours wrap past midnight
-        inside = clock >= quiet_start or clock < quiet_end
-        end_day = local.date() + dt.timedelta(days=1) if clock >= quiet_start else local.date()
-    return at_local(end_day, quiet_end) if inside else moment
+    return quiet_hours().later(moment)
 
 
-# The pain diary is asked for while the anaesthetic works, in the hours after the case: it is
-# sent when due, quiet hours or not (cases end in clinic hours, DOMAIN.md).
-NOT_DEFERRED = frozenset({ReminderKind.PAIN_DIARY})
+# Sent when due, quiet hours or not: the pain diary while the anaesthetic works (cases end in
+# clinic hours), and premedication, which the plan already moved earlier out of quiet hours and
+# which must reach the patient before the first dose (written late, it goes at once).
+NOT_DEFERRED = SENT_WHEN_DUE | {ReminderKind.PREMEDICATION}
 
 
 def when_due(kind: str, due_at: dt.datetime, now: dt.datetime) -> dt.datetime:
@@ -88,6 +76,7 @@ def add_reminder(
         channel=appointment.patient.preferred_channel,
         due_at=due,
         next_attempt_at=due,
+        planned_at=due_at,
         trigger=trigger,
         context=context or {},
     )
@@ -97,40 +86,23 @@ def add_reminder(
     return reminder
 
 
-def _rules_for(appointment: Appointment, trigger: str) -> Iterable[ReminderRule]:
-    """The active rows for this case, by the patient's rule set."""
+def plan_completed(appointment: Appointment) -> list[Reminder]:
+    """The reminders a completed case asks for (pain diary, follow-ups), by the patient's
+    rule set. Booking reminders are the case plan's (`scheduling.replan`)."""
     rule_set = rule_set_for_payer(appointment.patient.payer_id)
-    rows = ReminderRule.objects.filter(active=True, trigger=trigger).filter(
+    rows = ReminderRule.objects.filter(active=True, trigger=COMPLETED).filter(
         Q(procedure_type=appointment.procedure_type_id) | Q(procedure_type__isnull=True)
     )
-    return reminder_rules_for_set(rows, rule_set.pk)
-
-
-def _from_rules(appointment: Appointment, trigger: str) -> list[Reminder]:
     created = []
-    for rule in _rules_for(appointment, trigger):
+    for rule in reminder_rules_for_set(rows, rule_set.pk):
         anchor = appointment.start if rule.anchor == ReminderRule.Anchor.START else appointment.end
-        # Offsets count on the clinic's clock: "14 days after" a 09:00 case is 09:00 across a
-        # DST change. Converting first also keeps the answer independent of the anchor's
-        # tzinfo (clinic zone from the API, UTC from the database): aware arithmetic is
-        # wall-clock within one zone.
+        # Offsets count on the clinic's clock (see procedures.plan).
         due = anchor.astimezone(clinic_zone()) + dt.timedelta(minutes=rule.offset_minutes)
-        if (
-            rule.kind == ReminderKind.APPOINTMENT
-            and out_of_quiet_hours(max(due, timezone.now())) >= appointment.start
-        ):
-            continue  # too late to remind of a case that will have started
         context = {"note": rule.note} if rule.note else {}
-        created.append(add_reminder(appointment, rule.kind, due, trigger=trigger, context=context))
+        created.append(
+            add_reminder(appointment, rule.kind, due, trigger=COMPLETED, context=context)
+        )
     return created
-
-
-def plan_booked(appointment: Appointment) -> list[Reminder]:
-    return _from_rules(appointment, BOOKED)
-
-
-def plan_completed(appointment: Appointment) -> list[Reminder]:
-    return _from_rules(appointment, COMPLETED)
 
 
 def cancel_pending(appointment: Appointment, *, kinds: Iterable[str] | None = None) -> int:
@@ -138,11 +110,3 @@ def cancel_pending(appointment: Appointment, *, kinds: Iterable[str] | None = No
     if kinds is not None:
         pending = pending.filter(kind__in=list(kinds))
     return pending.update(status=ReminderStatus.CANCELLED, cancelled_at=timezone.now())
-
-
-def replan_booked(appointment: Appointment) -> list[Reminder]:
-    """The case moved: its pending booking reminders go, new ones come for the new time."""
-    Reminder.objects.filter(
-        appointment=appointment, status=ReminderStatus.PENDING, trigger=BOOKED
-    ).update(status=ReminderStatus.CANCELLED, cancelled_at=timezone.now())
-    return plan_booked(appointment)

@@ -21,8 +21,7 @@ from clinic.models import Patient, Provider, Room
 from clinic.services import lock_patient
 from clinic.users import as_user
 from procedures.models import ProcedureType
-from scheduling import workflow
-from scheduling.availability import BusyIndex, Calendar, case_span, local_date, room_suits
+from scheduling.availability import BusyIndex, case_span, local_date
 from scheduling.eligibility import require_eligible
 from scheduling.errors import (
     BeyondHorizon,
@@ -33,8 +32,9 @@ from scheduling.errors import (
 )
 from scheduling.horizon import beyond_horizon_sentence
 from scheduling.models import Appointment, Status
+from scheduling.place import hours_problem, room_problem
 from scheduling.recheck import recheck_after_commit
-from scheduling.reminders import plan as reminder_plan
+from scheduling.replan import replan
 from scheduling.states import require_reschedulable
 
 Actor = AbstractBaseUser | None
@@ -69,28 +69,12 @@ def check_place(
         raise StartInPast(f"{_when(start)} has already passed; choose a later time.")
     if too_far := beyond_horizon_sentence(start):
         raise BeyondHorizon(too_far)
-    if not room.active or not room_suits(room, procedure_type):
-        raise RoomUnsuitable(
-            f"{room.name} cannot host {procedure_type.name}: it needs a fluoroscopy suite."
-            if room.active
-            else f"{room.name} is not in use."
-        )
+    if unfit := room_problem(room, procedure_type):
+        raise RoomUnsuitable(unfit)
     span = case_span(procedure_type, room, start)
     start, end, room_busy_until = span.start, span.end, span.room_busy_until
-
-    day = local_date(start)
-    calendar = Calendar.load(first=day, last=day, provider_ids=[provider.pk], room_ids=[room.pk])
-    closed = calendar.closed_because(day)
-    if closed:
-        raise OutsideHours(f"The clinic is closed on {day:%a %d %b %Y} ({closed}).")
-    if not provider.active or not calendar.provider_works(provider.pk, start, end):
-        raise OutsideHours(
-            f"{provider.name} is not working {_local(start)}-{_local(end)} on {day:%a %d %b %Y}."
-        )
-    if not calendar.room_open(room.pk, start, end):
-        raise OutsideHours(
-            f"{room.name} is not open {_local(start)}-{_local(end)} on {day:%a %d %b %Y}."
-        )
+    if closed := hours_problem(provider=provider, room=room, start=start, end=end):
+        raise OutsideHours(closed)
 
     busy = BusyIndex.load(
         start=start,
@@ -191,10 +175,9 @@ def appointment_book(
         created_by=as_user(acting_user),
     )
     _save_guarded(appointment)
-    # The outbox rows are written in this transaction: the booking and its reminders
-    # commit together or not at all.
-    reminder_plan.plan_booked(appointment)
-    workflow.refresh_case(appointment)
+    # Holds, checklist and the outbox rows are written in this transaction: the booking and
+    # its reminders commit together or not at all.
+    replan(appointment, actor=acting_user)
     audit.record(
         actor=acting_user,
         action="appointment.book",
@@ -268,8 +251,7 @@ def appointment_reschedule(
     locked.start, locked.end, locked.room_busy_until = start, end, room_busy_until
     locked.provider, locked.room = provider, room
     _save_guarded(locked, ["start", "end", "room_busy_until", "provider", "room", "updated_at"])
-    reminder_plan.replan_booked(locked)
-    workflow.refresh_case(locked, day_changed=day_changed)
+    replan(locked, actor=acting_user, day_changed=day_changed)
     audit.record(
         actor=acting_user,
         action="appointment.reschedule",

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
-from django.utils import timezone
 
 from clinic.models import Patient
 from clinic.services import lock_patient
@@ -18,23 +16,18 @@ from procedures.models import Drug, PatientMedication, PriorAuthorization
 from scheduling import workflow
 from scheduling.errors import InvalidTransition
 from scheduling.models import Appointment, ChecklistItem, Status
+from scheduling.replan import replan, upcoming
 from scheduling.services.lifecycle import lock_appointment
 
 Actor = AbstractBaseUser | None
 
 
-def upcoming_cases(patient_id: int) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(
-        patient_id=patient_id, status=Status.SCHEDULED, start__gte=timezone.now()
-    ).select_related("procedure_type", "patient")
-
-
-def _refresh_upcoming(patient_id: int, procedure_type_id: int | None = None) -> None:
-    cases = upcoming_cases(patient_id)
+def _refresh_upcoming(patient_id: int, actor: Actor, procedure_type_id: int | None = None) -> None:
+    cases = upcoming([patient_id])
     if procedure_type_id is not None:
         cases = cases.filter(procedure_type_id=procedure_type_id)
-    for case in cases:
-        workflow.refresh_case(case)
+    for case in cases.order_by("start"):
+        replan(case, actor=actor)
 
 
 @transaction.atomic
@@ -43,7 +36,7 @@ def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> Patie
     medication = procedure_services.medication_add(
         patient=patient, drug=drug, acting_user=acting_user
     )
-    _refresh_upcoming(patient.pk)
+    _refresh_upcoming(patient.pk, acting_user)
     return medication
 
 
@@ -51,7 +44,7 @@ def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> Patie
 def medication_end(*, medication: PatientMedication, acting_user: Actor) -> PatientMedication:
     lock_patient(medication.patient)
     ended = procedure_services.medication_end(medication=medication, acting_user=acting_user)
-    _refresh_upcoming(medication.patient_id)
+    _refresh_upcoming(medication.patient_id, acting_user)
     return ended
 
 
@@ -67,7 +60,7 @@ def authorization_save(
     saved = procedure_services.authorization_save(
         patient=patient, acting_user=acting_user, authorization=authorization, **fields
     )
-    _refresh_upcoming(patient.pk, saved.procedure_type_id)
+    _refresh_upcoming(patient.pk, acting_user, saved.procedure_type_id)
     return saved
 
 
