@@ -1,7 +1,8 @@
 """The admin as an audited write path: every add, change and delete writes an AuditEvent.
 
 Managers edit the catalog and the rules in the admin, next to the services, so the admin
-keeps the services' promise: the audit row is written in the transaction of the change.
+keeps the services' promise: the audit row is written in the transaction of the change,
+and so is the re-plan of the booked cases the change reaches (`reference_changed`).
 Django wraps each change and delete view in one; the bulk "delete selected" action is
 wrapped here. Use `AuditedAdmin` instead of `admin.ModelAdmin`; the rows of its inlines
 are audited through it, so inlines need nothing of their own. Rows only the services write
@@ -25,6 +26,7 @@ from django.http import HttpRequest
 
 from clinic import audit
 from clinic.admin_changelist import BoundedDatesAdmin
+from clinic.signals import reference_changed
 
 Actor = AbstractBaseUser | AnonymousUser
 Values = dict[str, Any]
@@ -144,6 +146,7 @@ class AuditedAdmin(BoundedDatesAdmin):
             record_added(request.user, obj)
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        reference_changed.send(sender=self.model, actor=request.user)
 
     def save_formset(
         self, request: HttpRequest, form: BaseModelForm, formset: BaseModelFormSet, change: bool
@@ -165,6 +168,7 @@ class AuditedAdmin(BoundedDatesAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         record_deletion(request.user, obj)
         super().delete_model(request, obj)
+        reference_changed.send(sender=self.model, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         # Unlike the change and delete views, Django runs this action outside a transaction.
@@ -172,3 +176,4 @@ class AuditedAdmin(BoundedDatesAdmin):
             for obj in queryset:
                 record_deletion(request.user, obj)
             super().delete_queryset(request, queryset)
+            reference_changed.send(sender=self.model, actor=request.user)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from clinic import audit
 from clinic.models import Patient, Provider, Room
+from clinic.signals import patient_changed
 
 Actor = AbstractBaseUser | None
 
@@ -70,6 +71,8 @@ def patient_update(*, patient: Patient, acting_user: Actor, **fields: Any) -> Pa
             label = Patient._meta.get_field("mrn").verbose_name
             raise ValidationError({"mrn": [f"A record with this {label} already exists."]}) from exc
         audit.record(actor=acting_user, action="patient.update", instance=locked, changes=changes)
+        # The booked cases follow the new facts in this transaction (scheduling listens).
+        patient_changed.send(sender=Patient, patient=locked, changes=changes, actor=acting_user)
     return locked
 
 

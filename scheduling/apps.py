@@ -48,12 +48,16 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        from clinic.signals import patient_changed, reference_changed
         from procedures.signals import facts_changed, rules_changed
+        from scheduling import follow
         from scheduling.dashboard.sql import register_sqlite_median
 
         connection_created.connect(register_sqlite_median, dispatch_uid="dashboard_sqlite_median")
         rules_changed.connect(_recheck_after_rules_changed, dispatch_uid="recheck_booked_cases")
         facts_changed.connect(_recheck_patient, dispatch_uid="recheck_patient_cases")
+        patient_changed.connect(follow.patient_changed, dispatch_uid="replan_patient_cases")
+        reference_changed.connect(follow.reference_changed, dispatch_uid="replan_after_admin")
         post_migrate.connect(
             _recheck_after_upgrade, sender=self, dispatch_uid="recheck_after_upgrade"
         )

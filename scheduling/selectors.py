@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from procedures.models import AuthorizationStatus, PriorAuthorization
+from scheduling.attention import attention_list
 from scheduling.availability import days_between, local_date, local_day_bounds
 from scheduling.models import (
     Appointment,
@@ -160,7 +161,8 @@ def cases_needing_attention(
     """Scheduled cases someone must act on before they happen, each with its reasons in words.
 
     A case is listed when, from today to `days` ahead, it is flagged (`attention`: a hold no
-    longer met, hours or a room that changed under it) or its prior authorization item is
+    longer met, hours or a room that changed under it, rules that now refuse it; one reason
+    each) or its prior authorization item is
     open; and, further ahead, when its approved authorization ends within `days` before it
     (the same list as `authorizations_expiring_before_case`). An authorization renewed in
     time closes the checklist item, so a renewed case is not listed. A fixed number of
@@ -190,9 +192,9 @@ def cases_needing_attention(
     authorizations = authorizations_of({case.patient_id for case in cases})
     listed = []
     for case in cases:
-        reasons = []
-        if case.attention:
-            reasons.append(AttentionReason(AttentionKind.FLAGGED, case.attention))
+        reasons = [
+            AttentionReason(AttentionKind.FLAGGED, flag["detail"]) for flag in attention_list(case)
+        ]
         if case.authorization_open:  # type: ignore[attr-defined]
             held = authorizations.get((case.patient_id, case.procedure_type_id), [])
             reasons.append(authorization_reason(case, held))

@@ -45,11 +45,12 @@ def test_the_dashboard_shows_every_measure_with_how_it_is_counted(monday, pages_
         "No-shows by booking lead time",
         "Reminders",
         "Checklist",
+        "Booked cases needing attention",
     ):
         assert heading in text, heading
     # Every measure says how it is counted and offers its rows as CSV.
     measures = len(re.findall(r'<div class="measure[ "]', html))
-    assert measures == 15
+    assert measures == 16
     assert html.count("How is this counted:") == measures
     assert html.count("Download as CSV") == measures
     # Charts are drawn on the server as SVG with a text alternative.
@@ -82,7 +83,7 @@ def test_filters_live_in_the_url_and_in_every_export_link(monday, pages_as):
     html = response.content.decode()
     assert f'<option value="{ortiz.pk}" selected>Dr. Ortiz</option>' in html
     links = re.findall(r'href="(/dashboard/export/[^"]+)"', html)
-    assert len(links) == 15
+    assert len(links) == 16
     assert all(f"provider={ortiz.pk}" in link.replace("&amp;", "&") for link in links)
     assert (
         "Dr. Chen"

@@ -120,10 +120,20 @@ class ViolationSerializer(serializers.Serializer):
         help_text="outcome_pending on relief that must last: the date from which a follow-up "
         "could prove it.",
     )
+    eligible_at = serializers.DateTimeField(
+        required=False,
+        help_text="Hour-long holds and contrast premedication (hours counted from now): the "
+        "first start that works on `eligible_from`.",
+    )
 
 
 class RefusalSerializer(ErrorSerializer):
     """A rule refusal: every violation, and the date from which waiting cures them all."""
 
     eligible_from = serializers.DateField(allow_null=True)
+    eligible_at = serializers.DateTimeField(
+        required=False,
+        help_text="When hours counted from now decide `eligible_from`: the first start that "
+        "works on that day.",
+    )
     violations = ViolationSerializer(many=True)

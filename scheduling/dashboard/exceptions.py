@@ -1,5 +1,5 @@
-"""The exceptions a manager asks about: checklist overrides, and prior authorizations that
-are ending or missing before cases that need them.
+"""The exceptions a manager asks about: checklist overrides, prior authorizations that are
+ending or missing before cases that need them, and booked cases flagged for attention.
 
 Each measure costs a fixed number of queries whatever the number of rows: a main read, then
 one read per kind of detail for all its rows together.
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clinic.models import AuditEvent
 from procedures.models import AuthorizationStatus, PriorAuthorization
+from scheduling.attention import attention_list
 from scheduling.availability import Calendar, clinic_zone, local_day_bounds
 from scheduling.dashboard.filters import Filters
 from scheduling.dashboard.sql import local_day
@@ -327,3 +328,58 @@ def authorization_pipeline(filters: Filters, limit: int | None = None) -> Table:
 
 def _day(day: dt.date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+# --- Booked cases needing attention ---------------------------------------------------------------
+
+
+def cases_flagged(filters: Filters, limit: int | None = None) -> Table:
+    """Upcoming scheduled cases flagged for attention (a hold that cannot be met, hours or a
+    room that changed under them, rules that now refuse them), soonest first, whatever the
+    date range: they are the cases to act on before they happen."""
+    from_now = timezone.now()
+    flagged = (
+        Appointment.objects.filter(status=Status.SCHEDULED, start__gte=from_now)
+        .exclude(attention="")
+        .filter(filters.case_filter())
+        .select_related("patient", "procedure_type", "provider")
+        .annotate(total=Window(Count("pk")))
+        .order_by("start", "pk")
+    )
+    found = list(flagged[:limit] if limit is not None else flagged)
+    total = found[0].total if found else 0  # type: ignore[attr-defined]
+    zone = clinic_zone()
+    rows: list[dict[str, Any]] = [
+        {
+            "start": case.start.astimezone(zone),
+            "case": f"{case.procedure_type.name} with {case.provider.name}",
+            "case_url": _case_url(case.pk),
+            "patient": case.patient.full_name,
+            "patient_id": case.patient_id,
+            "patient_url": _patient_url(case.patient_id),
+            "why": " ".join(flag["detail"] for flag in attention_list(case)),
+            "act": "Reschedule",
+            "act_url": _case_url(case.pk) + "reschedule/",
+        }
+        for case in found
+    ]
+    return Table(
+        slug="cases-needing-attention",
+        title="Booked cases needing attention",
+        definition=(
+            "Scheduled cases from now on that a change has left unable to go ahead as booked: "
+            "a blood thinner hold that can no longer be met, a provider, room or clinic no "
+            "longer working at that time, a room no longer fit for the procedure, or rules "
+            "that now refuse the case. Soonest first; the date range does not apply."
+        ),
+        columns=[
+            Column("start", "When", "datetime"),
+            Column("case", "Case", link_key="case_url"),
+            Column("patient", "Patient", link_key="patient_url"),
+            Column("why", "Why"),
+            Column("act", "Act", link_key="act_url"),
+        ],
+        rows=rows,
+        empty="No booked case needs attention.",
+        total_rows=total if limit is not None else None,
+    )

@@ -18,6 +18,7 @@ from scheduling.dashboard.delivery import reminder_delivery, reminder_failures
 from scheduling.dashboard.exceptions import (
     authorization_pipeline,
     authorizations_expiring,
+    cases_flagged,
     checklist_overrides,
 )
 from scheduling.dashboard.filters import Filters
@@ -44,6 +45,7 @@ class Dashboard:
     failures: Table
     overrides: Table
     expiring: Table
+    flagged: Table
 
 
 def dashboard(filters: Filters) -> Dashboard:
@@ -67,6 +69,7 @@ def dashboard(filters: Filters) -> Dashboard:
         failures=reminder_failures(filters, limit=shown),
         overrides=checklist_overrides(filters, limit=shown),
         expiring=authorizations_expiring(filters, limit=shown),
+        flagged=cases_flagged(filters, limit=shown),
     )
 
 
@@ -93,6 +96,7 @@ EXPORTS: dict[str, Callable[[Filters], Table]] = {
     "reminder-failures": reminder_failures,
     "checklist-overrides": checklist_overrides,
     "authorizations-expiring": authorizations_expiring,
+    "cases-needing-attention": cases_flagged,
     **{
         slug: _stuck(slug)
         for slug in ("stuck-first-block", "stuck-second-block", "stuck-trial", "stuck-cancelled")
