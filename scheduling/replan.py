@@ -351,6 +351,12 @@ def _key(
     return (kind, at, context_json(context), channel)
 
 
+def _message(kind: str, at: dt.datetime, context: dict[str, object]) -> tuple[object, ...]:
+    """What makes a sent reminder the same message: its kind, time and drug. A new wording
+    or channel is no reason to tell the patient the same thing twice."""
+    return (kind, at, context.get("drug"))
+
+
 def _write_reminders(appointment: Appointment, plan: CasePlan, now: dt.datetime) -> None:
     channel = appointment.patient.preferred_channel
     rows = Reminder.objects.filter(appointment=appointment, trigger=BOOKED).exclude(
@@ -359,16 +365,18 @@ def _write_reminders(appointment: Appointment, plan: CasePlan, now: dt.datetime)
     pending: dict[tuple[object, ...], Reminder] = {}
     written: set[tuple[object, ...]] = set()
     for row in rows:
-        key = _key(row.kind, row.planned_at or row.due_at, row.context, row.channel)
+        at = row.planned_at or row.due_at
         if row.status == ReminderStatus.PENDING:
-            pending[key] = row
+            pending[_key(row.kind, at, row.context, row.channel)] = row
         else:
-            # Sent (or given up on): the same message is never written again, on any channel.
-            written.add(key[:3])
+            # Sent (or given up on): the same message is never written again.
+            written.add(_message(row.kind, at, row.context))
     new = []
     for planned in plan.reminders:
         key = _key(planned.kind, planned.at, planned.context, channel)
-        if pending.pop(key, None) is not None or key[:3] in written:
+        if pending.pop(key, None) is not None:
+            continue
+        if _message(planned.kind, planned.at, planned.context) in written:
             continue
         new.append(_reminder(appointment, planned, channel, now))
     if pending:
