@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -43,7 +42,7 @@ from scheduling.pages.booking_forms import (
 )
 from scheduling.pages.booking_support import patient_from, pick_patient
 from scheduling.pages.booking_why import book_why
-from scheduling.pages.common import page_context, render_page, role_required
+from scheduling.pages.common import acting_user, page_context, render_page, role_required
 from scheduling.preview import preview_booking
 from scheduling.slots import Slot, SlotQuery, candidate_rooms, find_slots
 
@@ -278,12 +277,6 @@ def _back_url(patient: Patient, case: Case, start: dt.datetime, back: str) -> st
     return f"{reverse('book')}?{urlencode(params)}"
 
 
-def _signed_in(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    assert isinstance(user, AbstractBaseUser), "role_required lets only signed-in users here"
-    return user
-
-
 def _search_again(patient: Patient, case: Case, start: dt.datetime, back: str) -> SearchForm:
     """The search a refused booking offers again: the one the slot came from, or else the
     same case from its day."""
@@ -327,7 +320,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                 start=start,
                 sedation=case.sedation,
                 levels=case.levels,
-                acting_user=_signed_in(request),
+                acting_user=acting_user(request),
             )
         except DomainError as refusal:
             again = _search_again(patient, case, start, back)

@@ -14,7 +14,6 @@ page its change moves; a GET of the same address answers that row as it is now (
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -29,7 +28,7 @@ from scheduling.models import Appointment, ChecklistItem
 from scheduling.pages.case_forms import TickForm
 from scheduling.pages.case_page import render_case, render_item_swap, render_not_found
 from scheduling.pages.case_sections import ItemFeedback, item_takes_value
-from scheduling.pages.common import role_required
+from scheduling.pages.common import acting_user, role_required
 
 GONE = "This checklist item no longer applies to the case; the checklist below is as it is now."
 INCOMPLETE = "The save did not come from this page as it stands; reload the page and save again."
@@ -101,8 +100,7 @@ def case_checklist_item(request: HttpRequest, pk: int, item_id: int) -> HttpResp
         return _answer(request, case, item.pk, ItemFeedback(item.pk, errors=(INCOMPLETE,)))
     done: bool = form.cleaned_data["done"]
     typed: str | None = form.cleaned_data["value"] if item_takes_value(item) else None
-    user = request.user
-    assert isinstance(user, AbstractBaseUser), "role_required lets signed-in users only"
+    user = acting_user(request)
     try:
         saved = services.checklist_tick(
             appointment=case,

@@ -12,7 +12,6 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -28,7 +27,7 @@ from scheduling.models import Appointment
 from scheduling.pages.case_forms import MoveForm, SlotSearchForm
 from scheduling.pages.case_page import render_not_found
 from scheduling.pages.case_search import CaseSearch, slots_for_case
-from scheduling.pages.common import render_page, role_required
+from scheduling.pages.common import acting_user, render_page, role_required
 from scheduling.slots import Slot
 from scheduling.states import require_reschedulable
 
@@ -90,8 +89,7 @@ def case_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         move = MoveForm(request.POST, procedure_type=case.procedure_type, auto_id="move_%s")
         if move.is_valid():
             before = _where(case)
-            user = request.user
-            assert isinstance(user, AbstractBaseUser)
+            user = acting_user(request)
             try:
                 moved = services.appointment_reschedule(
                     appointment=case,

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +21,7 @@ from clinic.permissions import ALL_ROLES, MANAGERS, NURSING, SCHEDULING
 from clinic.read_audit import shown
 from clinic.roles import roles_of
 from clinic.validators import validate_birth_date
-from scheduling.pages.common import render_page, role_required
+from scheduling.pages.common import acting_user, render_page, role_required
 from scheduling.pages.patient_reads import who_looked
 from scheduling.patient_summary import (
     attach_next_cases,
@@ -136,8 +135,7 @@ class PatientForm(forms.Form):
 def patient_new(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = request.user
-        assert isinstance(user, AbstractBaseUser)  # role_required let only staff in
+        user = acting_user(request)
         try:
             patient = services.patient_create(acting_user=user, **form.cleaned_data)
         except ValidationError as refusal:

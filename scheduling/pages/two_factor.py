@@ -14,7 +14,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
@@ -33,7 +32,7 @@ from clinic.two_factor import (
     qr_code,
     secret_letters,
 )
-from scheduling.pages.common import render_page, role_required
+from scheduling.pages.common import acting_user, render_page, role_required
 
 
 def _next(request: HttpRequest) -> str:
@@ -55,8 +54,7 @@ def _this_page(next_url: str) -> str:
 @role_required(MANAGERS)
 @never_cache
 def two_factor_page(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, AbstractBaseUser)  # role_required let a manager in
-    user = request.user
+    user = acting_user(request)
     next_url = _next(request)
     refusal = None
     if request.method == "POST":
@@ -101,9 +99,9 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
 
 
 def _context(request: HttpRequest, next_url: str, refusal: str | None) -> dict[str, Any]:
-    assert isinstance(request.user, AbstractBaseUser)
-    confirmed = confirmed_device(request.user)
-    pending = None if confirmed else pending_device(request.user)
+    user = acting_user(request)
+    confirmed = confirmed_device(user)
+    pending = None if confirmed else pending_device(user)
     return {
         "device": confirmed,
         "pending": pending,
