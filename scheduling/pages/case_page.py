@@ -22,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from clinic.read_audit import shown
 from clinic.roles import roles_of
+from scheduling.attention import attention_list
 from scheduling.availability import local_date
 from scheduling.case_history import case_history
 from scheduling.models import Appointment, Status
@@ -146,6 +147,7 @@ def case_context(
         "follow_ups_due": follow_ups_due(reminders, follow_ups),
         "history": history,
         "override": override_of(case, history, items),
+        "flags": attention_list(case),
         "actions": actions,
         "check_in_refusal": check_in_refusal,
         "override_form": override_form,
