@@ -58,6 +58,8 @@ class Reason:
     # A rule's violation: the date from which it stops blocking, None when waiting won't cure it.
     rule: bool = False
     eligible_from: dt.date | None = None
+    # For hours counted from now (an hour hold, premedication): the first start that works.
+    eligible_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -326,9 +328,11 @@ def explain(
             )
         )
     rules = PatientRules.load(patient, exclude_appointment_id)
-    decision = rules.decide(procedure_type, region, side, day, levels)
+    decision = rules.decide(procedure_type, region, side, day, levels, at=start)
     common.extend(
-        Reason(v.code, v.detail, rule=True, eligible_from=v.eligible_from)
+        Reason(
+            v.code, v.detail, rule=True, eligible_from=v.eligible_from, eligible_at=v.eligible_at
+        )
         for v in decision.violations
     )
 

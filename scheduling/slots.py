@@ -2,8 +2,9 @@
 
 It reads the window once (a `Calendar` and a `BusyIndex`, a handful of queries whatever
 the window's size) and then walks a 15-minute grid in memory, asking each candidate the
-same questions booking asks. With a patient, a date filter from the rules drops the days
-on which booking would refuse them.
+same questions booking asks. With a patient, the rules drop the days on which booking
+would refuse them, and on a day whose early starts come too soon (an hour-long hold, contrast
+premedication: hours counted from now) they give the first start booking would accept.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from scheduling.errors import RoomUnsuitable
 from scheduling.horizon import horizon_end
 
 DateFilter = Callable[[dt.date], bool]
+# The first start the rules allow on a day (its first moment: all of it), None: none.
+DayStart = Callable[[dt.date], dt.datetime | None]
 
 
 @dataclass(frozen=True)
@@ -101,21 +104,27 @@ def find_slots(
     rooms = candidate_rooms(procedure, query.room)
     if not providers or not rooms:
         return []
+    day_start: DayStart | None = None
     if query.patient is not None and query.region and query.side:
-        # Only dates booking would accept for this patient: start where the rules first
-        # allow the case, and skip any later date a rule forbids.
+        # Only times booking would accept for this patient: start where the rules first
+        # allow the case, skip any later date a rule forbids, and on a day allowed from a
+        # time (hours counted from now) offer only the starts from that time.
         if rules is None:
             rules = PatientRules.load(query.patient, query.exclude_appointment_id)
-        first_decision = rules.decide(
-            procedure, query.region, query.side, local_date(begin), query.levels
-        )
+        patient_rules, region, side = rules, query.region, query.side
+        first_decision = rules.decide(procedure, region, side, local_date(begin), query.levels)
         if not first_decision.allowed:
             if first_decision.eligible_from is None:
                 return []
-            begin = max(begin, at_local(first_decision.eligible_from, dt.time.min))
-        rule_filter = rules.date_filter(procedure, query.region, query.side, query.levels)
-        outer = date_allowed
-        date_allowed = rule_filter if outer is None else (lambda d: outer(d) and rule_filter(d))
+            earliest = first_decision.eligible_at or at_local(
+                first_decision.eligible_from, dt.time.min
+            )
+            begin = max(begin, earliest)
+
+        def allowed_start(day: dt.date) -> dt.datetime | None:
+            return patient_rules.first_start_on(procedure, region, side, day, query.levels)
+
+        day_start = allowed_start
 
     # The window runs from the first date the rules allow, not from the request.
     # Wall-clock arithmetic in the clinic's zone: "30 days" ends at the same local time.
@@ -140,15 +149,18 @@ def find_slots(
         calendar=calendar,
         providers=providers,
         rooms=rooms,
-        begin=begin,
         window_end=window_end,
         duration=duration,
     )
-    days = [
-        day
-        for day in days_between(first, last)
-        if calendar.clinic_open(day) and (date_allowed is None or date_allowed(day))
-    ]
+    # The first start each searched day allows (the rules read only for open days).
+    starts_from: dict[dt.date, dt.datetime] = {}
+    for day in days_between(first, last):
+        if not calendar.clinic_open(day) or (date_allowed is not None and not date_allowed(day)):
+            continue
+        allowed_from = day_start(day) if day_start is not None else begin
+        if allowed_from is not None:
+            starts_from[day] = max(begin, allowed_from)
+    days = list(starts_from)
     found: list[Slot] = []
     # Read busy intervals a chunk of days at a time, doubling: the next free slot is usually
     # near, so most searches read a day or two, and a full month costs a handful of queries.
@@ -167,7 +179,7 @@ def find_slots(
             exclude_appointment_id=query.exclude_appointment_id,
         )
         for day in batch:
-            found.extend(search.day(day, busy, query.limit - len(found)))
+            found.extend(search.day(day, busy, query.limit - len(found), starts_from[day]))
             if len(found) >= query.limit:
                 break
     return found
@@ -179,18 +191,20 @@ class _DaySearch:
     calendar: Calendar
     providers: Sequence[Provider]
     rooms: Sequence[Room]
-    begin: dt.datetime
     window_end: dt.datetime
     duration: dt.timedelta
 
-    def day(self, day: dt.date, busy: BusyIndex, wanted: int) -> list[Slot]:
-        """Up to `wanted` slots on one date, earliest first, one per start and provider."""
+    def day(
+        self, day: dt.date, busy: BusyIndex, wanted: int, not_before: dt.datetime
+    ) -> list[Slot]:
+        """Up to `wanted` slots on one date, earliest first, one per start and provider, none
+        starting before `not_before`."""
         hours = {p.pk: self.calendar.provider_hours(p.pk, day) for p in self.providers}
         starts: set[dt.datetime] = set()
         step = grid()
         for intervals in hours.values():
             for interval in intervals:
-                moment = ceil_to_grid(max(interval.start, self.begin))
+                moment = ceil_to_grid(max(interval.start, not_before))
                 while moment + self.duration <= interval.end and moment < self.window_end:
                     starts.add(moment)
                     moment += step

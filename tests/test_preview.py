@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from clinic.models import Patient
 from procedures.models import AuthorizationStatus, PriorAuthorization
 from scheduling import services
+from scheduling.eligibility import NotEligible
 from scheduling.models import Appointment, AppointmentHold, ChecklistItem, Reminder
 from scheduling.preview import BookingPreview, preview_booking
 from tests.factories import PatientFactory, PatientMedicationFactory, drug, payer
@@ -54,9 +55,6 @@ CASES = {
         "MBB", ("warfarin",), region="cervical"
     ),
     "trigger points, nothing to hold": Case("TPI", ("warfarin",)),
-    "a hold whose last dose has already passed": Case(
-        "ESI_IL", ("enoxaparin_therapeutic",), start=local(2026, 11, 2, 16, 0)
-    ),
     "a payer that wants authorization, none on file": Case("MBB", patient={"payer": "medicare"}),
 }
 
@@ -155,13 +153,25 @@ def test_the_warfarin_preview_gives_the_dates_the_patient_is_told(clinic):
     assert {"hold_confirmed", "inr"} <= {i.code for i in preview.checklist}
 
 
-def test_a_missed_hold_is_foreseen_as_the_attention_flag_booking_raises(clinic):
-    preview, appointment = preview_then_book(
-        clinic, CASES["a hold whose last dose has already passed"]
+def test_a_missed_hour_hold_is_foreseen_and_booking_refuses_it(clinic):
+    # Twenty-four hours before this afternoon's case was yesterday afternoon: the start is
+    # less than the hold from now, which booking refuses (DOMAIN.md, hours-long holds).
+    case = Case("ESI_IL", ("enoxaparin_therapeutic",), start=local(2026, 11, 2, 16, 0))
+    with pytest.raises(NotEligible) as refused:
+        preview_then_book(clinic, case)
+    assert [v["code"] for v in refused.value.violations] == ["anticoagulant_hold_too_short"]
+    patient = Patient.objects.get()
+    preview = preview_booking(
+        patient=patient,
+        procedure_type=clinic.procedure("ESI_IL"),
+        region="lumbar",
+        side="left",
+        provider=clinic.chen,
+        room=clinic.suite1,
+        start=case.start,
     )
-    # Twenty-four hours before this afternoon's case was yesterday afternoon.
     assert [h.instruction.drug for h in preview.missed_holds] == ["enoxaparin_therapeutic"]
-    assert "Hold cannot be met" in appointment.attention
+    assert not Appointment.objects.exists()
 
 
 def test_an_authorization_on_file_shows_its_item_already_done(clinic):

@@ -7,11 +7,21 @@ from procedures.rules.checks import (
     ResponseRule,
     ScsPathway,
 )
-from procedures.rules.evaluate import Decision, Refusal, RuleSetSpec, evaluate, first_allowed
+from procedures.rules.evaluate import (
+    Cure,
+    Decision,
+    Refusal,
+    RuleSetSpec,
+    evaluate,
+    first_allowed,
+    first_cure,
+)
 from procedures.rules.facts import Facts, PsychEval, Request, Session, State, Violation
 from procedures.rules.sessions import LevelLimitRule, OneRegionPerSessionRule
+from procedures.rules.timing import PremedicationRule
 
 __all__ = [
+    "Cure",
     "Decision",
     "FacetPathway",
     "Facts",
@@ -19,6 +29,7 @@ __all__ = [
     "LevelLimitRule",
     "MinimumIntervalRule",
     "OneRegionPerSessionRule",
+    "PremedicationRule",
     "PsychEval",
     "Refusal",
     "Request",
@@ -30,4 +41,5 @@ __all__ = [
     "Violation",
     "evaluate",
     "first_allowed",
+    "first_cure",
 ]

@@ -4,6 +4,11 @@ The dates are found, not guessed: starting from the requested date, the evaluato
 the rules on the date each violation hints at, until every rule passes (that date is
 `eligible_from`) or one says waiting cannot help (then it is None). It does the same for
 each violation alone, so each one carries its own date too.
+
+A rule that counts hours from now (an hour hold, premedication) also names the first start
+that works (`eligible_at`): the evaluator tries the hinted day from that start, so a day
+whose early starts are too soon but whose later ones work answers that same day, with the
+start as `eligible_at`.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ class Refusal:
     eligible_from: dt.date | None
     # When a follow-up could prove lasting relief (outcome_pending on relief that must last).
     proof_due: dt.date | None = None
+    # The first start that works on `eligible_from`, when the rule counts hours from now;
+    # on the clinic's clock (the zone the rule was given).
+    eligible_at: dt.datetime | None = None
 
     def as_dict(self) -> dict[str, object]:
         answer: dict[str, object] = {
@@ -51,6 +59,8 @@ class Refusal:
         }
         if self.proof_due is not None:
             answer["proof_due"] = self.proof_due.isoformat()
+        if self.eligible_at is not None:
+            answer["eligible_at"] = self.eligible_at.isoformat()
         return answer
 
 
@@ -60,6 +70,17 @@ class Decision:
     # The requested date when allowed; else the first date on which every rule passes.
     eligible_from: dt.date | None
     violations: tuple[Refusal, ...]
+    # The first start that works on `eligible_from`, when a rule that counts hours from now
+    # decides it; None when the whole day works (or nothing does).
+    eligible_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Cure:
+    """Where the rules first pass: a day, from a start on it when a time rule says so."""
+
+    day: dt.date
+    at: dt.datetime | None = None
 
 
 def _violations(
@@ -68,22 +89,42 @@ def _violations(
     return [v for rule in rules for v in rule.check(facts, request, today)]
 
 
+def _next_try(found: list[Violation], tried: Cure) -> Cure:
+    """The next place to try: the latest hinted day, from the latest start the violations
+    name on it; always later than `tried`, so the search moves on."""
+    day = max(v.hint for v in found if v.hint is not None)
+    starts = [v.eligible_at for v in found if v.hint == day and v.eligible_at is not None]
+    at = max(starts) if starts else None
+    later_same_day = day == tried.day and at is not None and (tried.at is None or at > tried.at)
+    if day > tried.day or later_same_day:
+        return Cure(day, at)
+    return Cure(tried.day + dt.timedelta(days=1))
+
+
+def first_cure(
+    rules: Sequence[Rule], facts: Facts, request: Request, today: dt.date
+) -> Cure | None:
+    """The first day, from the request's (and its start), on which these rules all pass,
+    with the first start that works when a time rule named one; None if never."""
+    tried = Cure(request.on, request.at)
+    for _ in range(MAX_STEPS):
+        found = _violations(rules, facts, request.moved_to(tried.day, tried.at), today)
+        if not found:
+            return tried
+        if any(v.hint is None for v in found):
+            return None
+        tried = _next_try(found, tried)
+        if tried.day > request.on + HORIZON:
+            return None
+    return None
+
+
 def first_allowed(
     rules: Sequence[Rule], facts: Facts, request: Request, today: dt.date
 ) -> dt.date | None:
     """The first date, from the request's, on which these rules all pass; None if never."""
-    day = request.on
-    for _ in range(MAX_STEPS):
-        found = _violations(rules, facts, request.moved_to(day), today)
-        if not found:
-            return day
-        hints = [v.hint for v in found]
-        if any(h is None for h in hints):
-            return None
-        day = max(max(h for h in hints if h is not None), day + dt.timedelta(days=1))
-        if day > request.on + HORIZON:
-            return None
-    return None
+    cure = first_cure(rules, facts, request, today)
+    return cure.day if cure is not None else None
 
 
 def _one_side(
@@ -111,9 +152,19 @@ def evaluate(history: Facts, request: Request, rule_set: RuleSetSpec, on_date: d
             cured = None
             if violation.hint is not None:
                 alone = _one_side(rule, history, request, violation, on_date)
-                cured = first_allowed([rule], history, alone, on_date)
-            refusals.append(Refusal(violation.code, violation.detail, cured, violation.proof_due))
+                cured = first_cure([rule], history, alone, on_date)
+            refusals.append(
+                Refusal(
+                    violation.code,
+                    violation.detail,
+                    cured.day if cured else None,
+                    violation.proof_due,
+                    cured.at if cured else None,
+                )
+            )
     if not refusals:
         return Decision(True, request.on, ())
-    eligible_from = first_allowed(rule_set.rules, history, request, on_date)
-    return Decision(False, eligible_from, tuple(refusals))
+    cure = first_cure(rule_set.rules, history, request, on_date)
+    if cure is None:
+        return Decision(False, None, tuple(refusals))
+    return Decision(False, cure.day, tuple(refusals), cure.at)

@@ -104,6 +104,10 @@ class Request:
     counts_as_regions: tuple[str, ...] = ()
     # The spinal levels to treat; empty when not given (then level rules see one level).
     levels: tuple[str, ...] = ()
+    # The requested start, when one is known (a booking, a slot); None asks about the whole
+    # day, whose first moment is then the start the time rules judge (hour holds,
+    # premedication).
+    at: dt.datetime | None = None
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -116,8 +120,9 @@ class Request:
         """The sides a rule must be satisfied on: both, for a bilateral request."""
         return ("left", "right") if self.side == BILATERAL else (self.side,)
 
-    def moved_to(self, day: dt.date) -> Request:
-        return replace(self, on=day)
+    def moved_to(self, day: dt.date, at: dt.datetime | None = None) -> Request:
+        """The same case on another day: from `at` on it when given, else the whole day."""
+        return replace(self, on=day, at=at)
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,9 @@ class Violation:
     # For `outcome_pending` on relief that must last: the date from which a follow-up could
     # prove it (API.md's `proof_due`).
     proof_due: dt.date | None = None
+    # For the rules that count hours from now (hour holds, premedication): the first start
+    # that works, on the day `hint` names (API.md's `eligible_at`).
+    eligible_at: dt.datetime | None = None
 
 
 def session_days(sessions: Iterable[Session]) -> list[dt.date]:

@@ -39,6 +39,11 @@ class EligibilityQuerySerializer(QuerySerializer):
 class EligibilitySerializer(serializers.Serializer):
     allowed = serializers.BooleanField()
     eligible_from = serializers.DateField(allow_null=True)
+    eligible_at = serializers.DateTimeField(
+        required=False,
+        help_text="When a rule counting hours from now (an hour-long hold, contrast "
+        "premedication) decides `eligible_from`: the first start that works on that day.",
+    )
     violations = ViolationSerializer(many=True)
     rule_set = serializers.CharField()
 
@@ -94,16 +99,15 @@ class PatientEligibility(APIView):
             day,
             tuple(data.get("levels", ())),
         )
-        return showing(
-            request,
-            [patient],
-            {
-                "allowed": decision.allowed,
-                "eligible_from": decision.eligible_from,
-                "violations": [v.as_dict() for v in decision.violations],
-                "rule_set": rules.rule_set.code,
-            },
-        )
+        answer = {
+            "allowed": decision.allowed,
+            "eligible_from": decision.eligible_from,
+            "violations": [v.as_dict() for v in decision.violations],
+            "rule_set": rules.rule_set.code,
+        }
+        if decision.eligible_at is not None:
+            answer["eligible_at"] = decision.eligible_at.isoformat()
+        return showing(request, [patient], answer)
 
 
 @extend_schema(tags=["rules"])

@@ -17,7 +17,7 @@ from procedures.models import ProcedureType
 from procedures.rules import Decision, Facts, RuleSetSpec
 from scheduling.availability import local_date
 from scheduling.demo.cases import DemoCase
-from scheduling.eligibility import PatientRules
+from scheduling.eligibility import PatientRules, premedication_leads
 
 
 class RuleSets:
@@ -25,13 +25,18 @@ class RuleSets:
 
     def __init__(self) -> None:
         self._specs: dict[int | None, RuleSetSpec] = {}
+        self._leads: dict[int | None, tuple[tuple[int | None, int], ...]] = {}
 
     def for_payer(self, payer_id: int | None) -> RuleSetSpec:
         if payer_id not in self._specs:
-            self._specs[payer_id] = procedure_selectors.rule_set_spec(
-                procedure_selectors.rule_set_for_payer(payer_id)
-            )
+            rule_set = procedure_selectors.rule_set_for_payer(payer_id)
+            self._specs[payer_id] = procedure_selectors.rule_set_spec(rule_set)
+            self._leads[payer_id] = premedication_leads(rule_set.pk)
         return self._specs[payer_id]
+
+    def premedication(self, payer_id: int | None) -> tuple[tuple[int | None, int], ...]:
+        self.for_payer(payer_id)
+        return self._leads[payer_id]
 
 
 @dataclass
@@ -48,9 +53,11 @@ class Chart:
             sessions=tuple(procedure_selectors.history_sessions(patient.pk)),
             psych_evaluations=tuple(procedure_selectors.psych_facts(patient.pk)),
         )
-        return cls(
-            patient, PatientRules(facts, rule_sets.for_payer(patient.payer_id), today, patient.pk)
+        leads = rule_sets.premedication(patient.payer_id) if patient.contrast_allergy else ()
+        rules = PatientRules(
+            facts, rule_sets.for_payer(patient.payer_id), today, patient.pk, premedication=leads
         )
+        return cls(patient, rules)
 
     def facts_at(self, moment: dt.datetime) -> Facts:
         ours = (case.session_at(moment) for case in self.cases)
@@ -64,7 +71,10 @@ class Chart:
         day: dt.date,
         *,
         booked_at: dt.datetime,
+        at: dt.datetime | None = None,
     ) -> Decision:
-        """What booking would have answered at `booked_at`, for a case on `day`."""
-        rules = replace(self.rules, facts=self.facts_at(booked_at), today=local_date(booked_at))
-        return rules.decide(procedure, region, side, day)
+        """What booking would have answered at `booked_at`, for a case on `day` (at `at`)."""
+        rules = replace(
+            self.rules, facts=self.facts_at(booked_at), today=local_date(booked_at), now=booked_at
+        )
+        return rules.decide(procedure, region, side, day, at=at)

@@ -146,7 +146,12 @@ class Planner:
 
     def _accept(self, chart: Chart, case: DemoCase, placement: Placement) -> bool:
         decision = chart.decide(
-            case.procedure, case.region, case.side, case.day, booked_at=case.booked_at
+            case.procedure,
+            case.region,
+            case.side,
+            case.day,
+            booked_at=case.booked_at,
+            at=case.start,
         )
         if not decision.allowed:
             return False

@@ -141,7 +141,11 @@ def _results(patient: Patient, form: SearchForm) -> dict[str, Any]:
     back = case.query(**{"from": day, "start": start.isoformat() if start else None})
     if start is not None:
         context["pick"] = _pick(case, start, back)
-    if not decision.allowed:
+    # Refused only for the day's early starts (hours counted from now): its later slots are
+    # the answer, and the search offers only those.
+    from_a_time = decision.eligible_from == day and decision.eligible_at is not None
+    context["from_a_time"] = from_a_time
+    if not decision.allowed and not from_a_time:
         if decision.eligible_from is not None:
             context["search_from_url"] = book_url(case, **{"from": decision.eligible_from})
         else:
@@ -219,6 +223,7 @@ def _violations(refusal: DomainError | None) -> list[Refusal]:
             str(row.get("detail", "")),
             dt.date.fromisoformat(str(row["eligible_from"])) if row.get("eligible_from") else None,
             dt.date.fromisoformat(str(row["proof_due"])) if row.get("proof_due") else None,
+            dt.datetime.fromisoformat(str(row["eligible_at"])) if row.get("eligible_at") else None,
         )
         for row in rows
     ]

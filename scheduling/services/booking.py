@@ -159,6 +159,7 @@ def appointment_book(
         side=side,
         day=local_date(start),
         levels=tuple(levels),
+        start=start,
     )
     appointment = Appointment(
         patient=patient,
@@ -244,6 +245,7 @@ def appointment_reschedule(
         day=local_date(start),
         levels=tuple(locked.levels or ()),
         exclude_appointment_id=locked.pk,
+        start=start,
     )
     fields = ["start", "end", "provider", "room"]
     before = audit.snapshot(locked, fields)

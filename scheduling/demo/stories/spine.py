@@ -210,7 +210,9 @@ def epidural_stories(d: ClinicDays) -> list[Story]:
             ),
             (
                 done("ESI_IL", "lumbar", "left", d.ago(70), 60),
-                booked("ESI_IL", "lumbar", "left", t1, after=dt.time(13)),
+                # From 14:00: at least 14 hours after any moment of the day before, as the
+                # premedication reminder needs.
+                booked("ESI_IL", "lumbar", "left", t1, after=dt.time(14)),
             ),
         ),
         Story(
