@@ -118,11 +118,19 @@ def book_case(
 
 
 def case_done_here(
-    clinic: SmallClinic, *, patient: Patient, start: dt.datetime, relief: int, **place: Any
+    clinic: SmallClinic,
+    *,
+    patient: Patient,
+    start: dt.datetime,
+    relief: int,
+    booked_ahead: dt.timedelta = dt.timedelta(hours=1),
+    **place: Any,
 ) -> Appointment:
-    """A case booked an hour before its start, then checked in (the checklist overridden: it is
-    not the point), completed and its relief recorded with the clock at its start."""
-    with time_machine.travel(start - dt.timedelta(hours=1), tick=False):
+    """A case booked an hour (or `booked_ahead`) before its start, then checked in (the
+    checklist overridden: it is not the point), completed and its relief recorded with the
+    clock at its start. A contrast-allergic patient's contrast case needs the premedication
+    lead (14 hours) ahead."""
+    with time_machine.travel(start - booked_ahead, tick=False):
         case = book_case(clinic, patient=patient, start=start, **place)
     with time_machine.travel(start, tick=False):
         services.appointment_check_in(

@@ -43,7 +43,13 @@ def ann_with_history() -> Patient:
         contrast_allergy=True,
     )
     PatientFactory(mrn="B200", first_name="Carl", last_name="Leeds", payer=payer("bcbs"))
-    case_done_here(clinic, patient=ann, start=local(2026, 11, 4, 9), relief=85)
+    case_done_here(
+        clinic,
+        patient=ann,
+        start=local(2026, 11, 4, 9),
+        relief=85,
+        booked_ahead=dt.timedelta(days=2),  # contrast-allergic: premedication needs 14 hours
+    )
     procedure_services.history_add(
         patient=ann,
         procedure_type=ProcedureType.objects.get(code="ESI_TF"),
@@ -180,3 +186,50 @@ def test_a_nurse_adds_how_long_an_outside_procedures_relief_lasted_by_keyboard(
     expect(page.get_by_role("row", name="1 Sep 2026 TPI")).to_contain_text("60% for 30 days")
     assert_accessible(page)
     screenshot(page, "patients-history-entry-saved")
+
+
+def test_a_nurse_marks_a_patient_diabetic_by_keyboard_and_the_booked_case_follows(
+    live_server, page, make_staff
+):
+    make_staff("nurse", "nina.nurse")
+    ann = ann_with_history()
+
+    sign_in(page, live_server.url, "nina.nurse")
+    page.goto(f"{live_server.url}/patients/{ann.pk}/")
+    page.get_by_role("link", name="Edit flags").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit Ann Lee")
+    expect(page.get_by_label("Allergic to contrast")).to_be_checked()
+    assert_accessible(page)
+    screenshot(page, "patients-edit-flags")
+
+    page.get_by_label("Diabetic").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Save").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert urlsplit(page.url).path == f"/patients/{ann.pk}/"
+    expect(page.get_by_role("status")).to_contain_text(
+        "Saved: diabetic. 1 upcoming case follows the change"
+    )
+    assert_accessible(page)
+    case = ann.appointments.get(status="scheduled")
+    page.goto(f"{live_server.url}/appointments/{case.pk}/")
+    expect(page.get_by_role("rowheader", name="Blood glucose recorded")).to_be_visible()
+    screenshot(page, "patients-edit-case-follows")
+
+
+def test_a_manager_edits_contact_payer_and_flags_on_one_page(live_server, page, make_staff):
+    make_staff("manager", "mia.manager")
+    ann = ann_with_history()
+    sign_in(page, live_server.url, "mia.manager")
+    page.goto(f"{live_server.url}/patients/{ann.pk}/edit/")
+    page.get_by_role("textbox", name="Email").fill("")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing is saved yet")
+    expect(page.get_by_text("Email reminders need an email address.")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "patients-edit-manager-refused")

@@ -1094,6 +1094,39 @@ FORMS = [
         200,
         NOT_A_CHOICE,
     ),
+    # Changing a patient's contact, payer and flags.
+    (
+        "edit-patient-payer-huge",
+        "manager",
+        "/patients/{patient}/edit/",
+        {"email": "a@example.org", "preferred_channel": "email", "payer": HUGE},
+        200,
+        NOT_A_CHOICE,
+    ),
+    (
+        "edit-patient-phone-nul",
+        "scheduler",
+        "/patients/{patient}/edit/",
+        {"phone": "212 555\x000123", "email": "a@example.org", "preferred_channel": "email"},
+        200,
+        "Phone",
+    ),
+    (
+        "edit-patient-channel-unknown",
+        "scheduler",
+        "/patients/{patient}/edit/",
+        {"email": "a@example.org", "preferred_channel": "pigeon"},
+        200,
+        NOT_A_CHOICE,
+    ),
+    (
+        "edit-patient-sms-without-phone",
+        "scheduler",
+        "/patients/{patient}/edit/",
+        {"phone": "", "email": "a@example.org", "preferred_channel": "sms"},
+        200,
+        "phone",
+    ),
 ]
 
 

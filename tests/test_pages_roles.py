@@ -75,6 +75,10 @@ MATRIX = [
     Door("case-complete", "POST", NURSING),
     Door("case-outcome", "POST", NURSING),
     Door("case-follow-up", "POST", NURSING),
+    # A patient's record after registration: each role changes what it keeps (the page shows
+    # schedulers contact and payer, nurses the clinical flags).
+    Door("patient-edit", "GET", ALL_ROLES),
+    Door("patient-edit", "POST", ALL_ROLES),
     Door("patient-history-entry", "GET", NURSING),
     Door("patient-history-entry", "POST", NURSING),
     # Schedulers and nurses alike: the desk often learns first that a patient did not come.
@@ -121,6 +125,7 @@ def objects(db: None) -> Objects:
 def url_for(name: str, objects: Objects) -> str:
     args: dict[str, list[object]] = {
         "patient": [objects.patient],
+        "patient-edit": [objects.patient],
         "case-checklist-item": [objects.case, objects.item],
         "patient-history-entry": [objects.patient, objects.entry],
         "dashboard-export": ["volume"],
@@ -263,6 +268,7 @@ def test_no_role_is_offered_a_link_or_form_that_would_refuse_it(role, pages_as, 
             ("case-check-in", "POST"),
             ("case-checklist-item", "POST"),
             ("patient-history-entry", "GET"),
+            ("patient-edit", "GET"),
         },
         Role.MANAGER: {("case-cancel", "GET"), ("case-outcome", "POST"), ("dashboard", "GET")},
     }[role]

@@ -155,6 +155,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "record": patient_record(patient),
         # Nurses and managers complete an outside procedure's relief (how long it lasted).
         "can_edit_history": bool(roles_of(request.user) & NURSING),
+        "can_edit_details": bool(roles_of(request.user) & SCHEDULING),
     }
     if roles_of(request.user) & MANAGERS:
         context["who_looked"] = who_looked(patient.pk)
