@@ -436,3 +436,27 @@ def test_a_started_case_is_not_replanned(clinic, scheduler_api, nurse_api):
     Appointment.objects.filter(pk=case.pk).update(status="checked_in")
     nurse_api.patch(f"/api/patients/{patient.pk}/", {"diabetic": True}, format="json")
     assert "glucose" not in codes(case)
+
+
+def test_a_moved_case_has_the_plan_of_the_case_booked_at_its_new_time_and_room(
+    clinic, scheduler_api, nurse_api
+):
+    patient = PatientFactory(contrast_allergy=True, diabetic=True)
+    nurse_api.post(f"/api/patients/{patient.pk}/medications/", {"drug": "clopidogrel"})
+    case = book(scheduler_api, clinic, patient, procedure_type="ESI_IL")
+    tick(nurse_api, case, "consent")
+    tick(nurse_api, case, "glucose", "110")
+
+    moved = scheduler_api.post(
+        f"/api/appointments/{case.pk}/reschedule/",
+        {"start": local(2026, 11, 24, 11, 0).isoformat(), "room": clinic.suite2.pk},
+        format="json",
+    )
+    assert moved.status_code == 200, moved.content
+
+    assert_as_booked_now(case)
+    items = {i.code: i for i in case.checklist_items.all()}
+    assert items["consent"].done  # still applies: kept
+    assert not items["glucose"].done  # a value taken on the day reopens on another day
+    [stop] = pending(case, "anticoagulant_stop")
+    assert stop.due_at == local(2026, 11, 16, 9, 0)  # 7 days off before Tuesday 24th
