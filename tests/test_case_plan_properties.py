@@ -10,6 +10,8 @@ example runs in a savepoint that is rolled back, so examples never see each othe
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -19,9 +21,10 @@ from clinic import services as clinic_services
 from clinic.models import Patient, Payer
 from procedures.models import Drug, PatientMedication
 from scheduling import services
+from scheduling.models import Appointment
 from tests.case_plan_helpers import assert_as_booked_now
 from tests.factories import PatientFactory
-from tests.scheduling_helpers import local
+from tests.scheduling_helpers import SmallClinic, book_case, local
 
 NOW = local(2026, 11, 2, 10, 0)  # a Monday
 # Far enough that every day hold of the table can still be met from NOW.
@@ -80,6 +83,10 @@ def apply(patient: Patient, step: tuple[str, object]) -> None:
         clinic_services.patient_update(patient=patient, acting_user=None, preferred_channel=value)
 
 
+def book(clinic: SmallClinic, patient: Patient, code: str, start: dt.datetime) -> Appointment:
+    return book_case(clinic, patient=patient, code=code, start=start)
+
+
 def _payer_id(code: str) -> int:
     return Payer.objects.get(code=code).pk
 
@@ -94,19 +101,7 @@ def _payer_id(code: str) -> int:
 def test_any_sequence_of_changes_leaves_each_case_as_if_booked_now(clinic, steps):
     with transaction.atomic():
         patient = PatientFactory()
-        cases = [
-            services.appointment_book(
-                patient=patient,
-                procedure_type=clinic.procedure(code),
-                region="lumbar",
-                side="right",
-                provider=clinic.chen,
-                room=clinic.suite1,
-                start=start,
-                acting_user=None,
-            )
-            for code, start in CASES
-        ]
+        cases = [book(clinic, patient, code, start) for code, start in CASES]
         for step in steps:
             apply(Patient.objects.get(pk=patient.pk), step)
         for case in cases:
@@ -118,17 +113,7 @@ def test_the_property_can_fail_when_a_change_skips_the_replan(clinic):
     """The comparison sees a change that did not reach the case: a flag written straight to
     the row (no service, no re-plan) leaves the case unlike the same case booked now."""
     patient = PatientFactory()
-    code, start = CASES[0]
-    case = services.appointment_book(
-        patient=patient,
-        procedure_type=clinic.procedure(code),
-        region="lumbar",
-        side="right",
-        provider=clinic.chen,
-        room=clinic.suite1,
-        start=start,
-        acting_user=None,
-    )
+    case = book(clinic, patient, *CASES[0])
     Patient.objects.filter(pk=patient.pk).update(diabetic=True)
     with pytest.raises(AssertionError):
         assert_as_booked_now(case)
