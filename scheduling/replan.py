@@ -142,35 +142,39 @@ def plan_for(appointment: Appointment, now: dt.datetime | None = None) -> CasePl
 
 
 def replan(
-    appointment: Appointment, *, actor: Actor = None, day_changed: bool = False
+    appointment: Appointment,
+    *,
+    actor: Actor = None,
+    day_changed: bool = False,
+    new: bool = False,
+    place_checked: bool = False,
 ) -> CasePlan | None:
     """Bring a scheduled case's holds, checklist, reminders and flags in line with its facts.
-    Runs in the caller's transaction; a case no longer scheduled is left as it is."""
+    Runs in the caller's transaction; a case no longer scheduled is left as it is.
+
+    `new`: the case was inserted in this transaction and has no rows yet (nothing to read
+    back). `place_checked`: the caller has just checked the room and hours in this
+    transaction (booking and moving refuse a place that does not fit), so they are clear.
+    """
     if appointment.status != Status.SCHEDULED:
         return None
     now = timezone.now()
     plan = plan_for(appointment, now)
-    _write_holds(appointment, plan)
-    _write_checklist(appointment, plan, actor=actor, day_changed=day_changed)
-    _write_reminders(appointment, plan, now)
+    _write_holds(appointment, plan, new=new)
+    _write_checklist(appointment, plan, actor=actor, day_changed=day_changed, new=new)
+    _write_reminders(appointment, plan, now, new=new)
     set_attention(appointment, HOLD, _hold_sentence(appointment, plan))
-    set_attention(
-        appointment,
-        ROOM,
-        _then_reschedule(room_problem(appointment.room, appointment.procedure_type)),
-    )
-    set_attention(
-        appointment,
-        HOURS,
-        _then_reschedule(
-            hours_problem(
-                provider=appointment.provider,
-                room=appointment.room,
-                start=appointment.start,
-                end=appointment.end,
-            )
-        ),
-    )
+    room = hours = ""
+    if not place_checked:
+        room = room_problem(appointment.room, appointment.procedure_type)
+        hours = hours_problem(
+            provider=appointment.provider,
+            room=appointment.room,
+            start=appointment.start,
+            end=appointment.end,
+        )
+    set_attention(appointment, ROOM, _then_reschedule(room))
+    set_attention(appointment, HOURS, _then_reschedule(hours))
     return plan
 
 
@@ -249,10 +253,12 @@ def _hold_key(row: AppointmentHold) -> tuple[object, ...]:
     return tuple(getattr(row, name) for name in HOLD_FIELDS)
 
 
-def _write_holds(appointment: Appointment, plan: CasePlan) -> None:
+def _write_holds(appointment: Appointment, plan: CasePlan, *, new: bool) -> None:
+    if new and not plan.holds:
+        return
     drug_ids = procedure_selectors.drug_ids(h.instruction.drug for h in plan.holds)
     wanted = [_hold_row(appointment, planned, drug_ids) for planned in plan.holds]
-    existing = list(appointment.holds.all())
+    existing = [] if new else list(appointment.holds.all())
     if sorted(map(_hold_key, existing), key=repr) == sorted(map(_hold_key, wanted), key=repr):
         return
     appointment.holds.all().delete()
@@ -308,9 +314,9 @@ def _item_state(item: ChecklistItem) -> tuple[object, ...]:
 
 
 def _write_checklist(
-    appointment: Appointment, plan: CasePlan, *, actor: Actor, day_changed: bool
+    appointment: Appointment, plan: CasePlan, *, actor: Actor, day_changed: bool, new: bool
 ) -> None:
-    existing = {item.code: item for item in appointment.checklist_items.all()}
+    existing = {} if new else {item.code: item for item in appointment.checklist_items.all()}
     created, changed = [], []
     for template in plan.checklist:
         item = existing.pop(template.code, None)
@@ -357,10 +363,16 @@ def _message(kind: str, at: dt.datetime, context: dict[str, object]) -> tuple[ob
     return (kind, at, context.get("drug"))
 
 
-def _write_reminders(appointment: Appointment, plan: CasePlan, now: dt.datetime) -> None:
+def _write_reminders(
+    appointment: Appointment, plan: CasePlan, now: dt.datetime, *, new: bool
+) -> None:
     channel = appointment.patient.preferred_channel
-    rows = Reminder.objects.filter(appointment=appointment, trigger=BOOKED).exclude(
-        status=ReminderStatus.CANCELLED
+    rows = (
+        Reminder.objects.none()
+        if new
+        else Reminder.objects.filter(appointment=appointment, trigger=BOOKED).exclude(
+            status=ReminderStatus.CANCELLED
+        )
     )
     pending: dict[tuple[object, ...], Reminder] = {}
     written: set[tuple[object, ...]] = set()
@@ -371,20 +383,20 @@ def _write_reminders(appointment: Appointment, plan: CasePlan, now: dt.datetime)
         else:
             # Sent (or given up on): the same message is never written again.
             written.add(_message(row.kind, at, row.context))
-    new = []
+    added = []
     for planned in plan.reminders:
         key = _key(planned.kind, planned.at, planned.context, channel)
         if pending.pop(key, None) is not None:
             continue
         if _message(planned.kind, planned.at, planned.context) in written:
             continue
-        new.append(_reminder(appointment, planned, channel, now))
+        added.append(_reminder(appointment, planned, channel, now))
     if pending:
         Reminder.objects.filter(pk__in=[r.pk for r in pending.values()]).update(
             status=ReminderStatus.CANCELLED, cancelled_at=now
         )
-    Reminder.objects.bulk_create(new)
-    if any(r.due_at <= now for r in new):
+    Reminder.objects.bulk_create(added)
+    if any(r.due_at <= now for r in added):
         # After the commit, so a worker finds the rows; the nudge never fails the change.
         transaction.on_commit(nudge.dispatch_soon)
 

@@ -178,7 +178,7 @@ def appointment_book(
     _save_guarded(appointment)
     # Holds, checklist and the outbox rows are written in this transaction: the booking and
     # its reminders commit together or not at all.
-    replan(appointment, actor=acting_user)
+    replan(appointment, actor=acting_user, new=True, place_checked=True)
     audit.record(
         actor=acting_user,
         action="appointment.book",
@@ -253,7 +253,7 @@ def appointment_reschedule(
     locked.start, locked.end, locked.room_busy_until = start, end, room_busy_until
     locked.provider, locked.room = provider, room
     _save_guarded(locked, ["start", "end", "room_busy_until", "provider", "room", "updated_at"])
-    replan(locked, actor=acting_user, day_changed=day_changed)
+    replan(locked, actor=acting_user, day_changed=day_changed, place_checked=True)
     audit.record(
         actor=acting_user,
         action="appointment.reschedule",
