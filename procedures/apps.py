@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_migrate, post_save
 
 SELF_PAY = "self_pay"
 
@@ -23,3 +23,7 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         post_save.connect(_new_payer_list, sender="clinic.Payer", dispatch_uid="new_payer_list")
+        from procedures.selectors import forget_rule_sets
+
+        # Every app's migrate, not only this one's: a partial migrate may leave any state.
+        post_migrate.connect(forget_rule_sets, dispatch_uid="forget_rule_sets")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from procedures.models import (
     PsychEvaluation,
     ReminderRule,
     RuleSet,
+    RulesVersion,
 )
 from procedures.models.rules import PayerRuleSet
 from procedures.plan import ReminderSpec, TemplateSpec
@@ -101,7 +103,48 @@ def _stages(facets: list[FacetPathwayRule]) -> dict[str, Stage]:
     }
 
 
+# Rule sets built in this process, by set, with the rules version they were built under.
+_specs: dict[int, tuple[int, RuleSetSpec]] = {}
+
+
+# Whether the rules version's table exists, asked once per process and again after every
+# migrate (`forget_rule_sets`): code may run against a database migrated back before it.
+_version_table: bool | None = None
+
+
+def forget_rule_sets(**_: object) -> None:
+    """After a migrate: the schema and the rules may both have changed."""
+    global _version_table
+    _version_table = None
+    _specs.clear()
+
+
+def rules_token() -> int | None:
+    """The rules version now (one small query); None when there is none (a database migrated
+    back before it, or a test database flushed): then nothing is reused."""
+    global _version_table
+    if _version_table is None:
+        _version_table = RulesVersion._meta.db_table in connection.introspection.table_names()
+    if not _version_table:
+        return None
+    return RulesVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+
+
 def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
+    """The active rules of a set as pure rule objects: built once per process and rules
+    version (a dozen queries), then one query to check the version is still current."""
+    token = rules_token()
+    if token is not None:
+        kept = _specs.get(rule_set.pk)
+        if kept is not None and kept[0] == token:
+            return kept[1]
+    spec = build_rule_set_spec(rule_set)
+    if token is not None:
+        _specs[rule_set.pk] = (token, spec)
+    return spec
+
+
+def build_rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
     """The active rules of a set as pure rule objects (a handful of queries)."""
     rules: list[Rule] = []
     facets = list(

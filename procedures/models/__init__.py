@@ -25,6 +25,7 @@ from procedures.models.rules import (
     OneRegionPerSession,
     ResponseRequirement,
     RuleSet,
+    RulesVersion,
     ScsPathwayRule,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "ReminderRule",
     "ResponseRequirement",
     "RuleSet",
+    "RulesVersion",
     "ScsPathwayRule",
 ]

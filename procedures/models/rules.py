@@ -210,3 +210,24 @@ class DiagnosticStep(RuleBase):
         help_text="Procedures that count as the diagnostic step.",
     )
     min_relief_percent = models.PositiveSmallIntegerField(validators=Percent)
+
+
+class RulesVersion(models.Model):
+    """One row whose token changes with every write to a rule set's tables.
+
+    Database triggers (migration 0026) set a new random token on any insert, update or
+    delete of the rule tables, their many-to-many tables, the payers' links and the catalog
+    they name, whoever writes: the admin, a migration, a script. Every process keeps the rule
+    sets it has built beside the token it built them under, and reads the token (one small
+    query) before using them: an edit anywhere is seen by every web and worker process at
+    its next booking. Random, not counted: a rolled-back write can never make an old token
+    come back with other rules behind it.
+    """
+
+    token = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "rules version"
+
+    def __str__(self) -> str:
+        return f"rules version {self.token}"
