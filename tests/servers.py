@@ -37,6 +37,13 @@ SETTINGS_ENV = (
 )
 
 
+def server_env(**settings: str) -> dict[str, str]:
+    """This environment without the test run's own settings, with a server's `settings`."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
+    env.update(settings)
+    return env
+
+
 def gunicorn_command(port: int, *, access_log: bool = False) -> list[str]:
     """gunicorn as production runs it: started in the project folder, so it reads
     gunicorn.conf.py (a web process: database timeouts, the log filter); one worker here."""
