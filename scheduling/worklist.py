@@ -23,6 +23,7 @@ from django.db.models import Prefetch
 from clinic.models import Provider, Room
 from clinic.selectors import providers_active, rooms_active
 from procedures.models import AuthorizationStatus, PriorAuthorization
+from scheduling.attention import attention_list
 from scheduling.availability import local_day_bounds
 from scheduling.models import Appointment, AppointmentHold, ChecklistItem, Status
 from scheduling.selectors import appointments_with_context
@@ -78,6 +79,11 @@ class WorklistCase:
     @property
     def workable(self) -> bool:
         return self.case.status in WORKABLE
+
+    @property
+    def flags(self) -> list[dict[str, str]]:
+        """What needs attention on the case, one sentence per reason."""
+        return attention_list(self.case)
 
     @property
     def has_open_items(self) -> bool:

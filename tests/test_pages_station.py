@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from clinic.models import Patient, Provider, Room
 from procedures.models import AuthorizationStatus
 from scheduling import services
+from scheduling.attention import ROOM, set_attention
 from scheduling.models import Appointment, CancelCause
 from tests.factories import PatientFactory, ProviderFactory, RoomFactory, drug, payer
 from tests.pages_helpers import html_of, page_text, table_rows, visible_text
@@ -546,3 +547,14 @@ def test_patient_names_are_escaped_on_the_worklist_and_the_sheet(clinic, pages_a
         html = html_of(client.get(url))
         assert "<script>x()" not in html
         assert "&lt;script&gt;x()&lt;/script&gt; Moreno" in html
+
+
+def test_each_reason_for_attention_is_its_own_line(day, pages_as):
+    # The hold already missed, and now the room loses its fluoroscopy: two reasons.
+    farid = Appointment.objects.get(pk=day.farid.pk)
+    set_attention(farid, ROOM, "Suite 2 cannot host this: it needs a fluoroscopy suite.")
+    html = html_of(station(pages_as("nurse"), "?date=2026-11-19"))
+    flags = re.findall(r'<p class="flag flag-attention">(.*?)</p>', html, re.S)
+    assert len(flags) == 2
+    assert "Hold cannot be met" in flags[0]
+    assert "Suite 2 cannot host this" in flags[1]
