@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduling.recheck import recheck_after_commit
-from scheduling.replan import replan, replan_all, upcoming
+from scheduling.replan import replan_all, replan_patient, upcoming
 
 # The patient fields a case plan reads (`scheduling.replan.case_input`, the reminders' channel).
 PLANNED_FROM = frozenset(
@@ -45,8 +45,7 @@ def patient_changed(patient: Any, changes: dict[str, Any], actor: Any = None, **
     if not PLANNED_FROM & set(changes):
         return
     # The patient's row is locked by the update that sent this.
-    for case in upcoming([patient.pk]).order_by("start"):
-        replan(case, actor=actor)
+    replan_patient(patient.pk, actor=actor)
     if "payer" in changes:
         # Another payer may hold the patient to another rule set.
         recheck_after_commit(patient.pk)

@@ -13,24 +13,16 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import QuerySet
-from django.utils import timezone
 
 from clinic.models import Patient
 from procedures.rules import Facts
 from scheduling.attention import RULES, set_attention
 from scheduling.availability import local_date
 from scheduling.eligibility import PatientRules, case_request
-from scheduling.models import Appointment, Status
+from scheduling.models import Appointment
+from scheduling.replan import upcoming
 
 log = logging.getLogger(__name__)
-
-
-def _upcoming(patient_ids: Iterable[int] | None = None) -> QuerySet[Appointment]:
-    cases = Appointment.objects.filter(status=Status.SCHEDULED, start__gte=timezone.now())
-    if patient_ids is not None:
-        cases = cases.filter(patient_id__in=list(patient_ids))
-    return cases
 
 
 def _sentence(appointment: Appointment, rules: PatientRules) -> str:
@@ -61,7 +53,7 @@ def _sentence(appointment: Appointment, rules: PatientRules) -> str:
 
 def recheck_booked(patient_ids: Iterable[int] | None = None) -> int:
     """Flag (or clear) every upcoming scheduled case; the number of cases whose flag changed."""
-    patients = sorted(set(_upcoming(patient_ids).values_list("patient_id", flat=True)))
+    patients = sorted(set(upcoming(patient_ids).values_list("patient_id", flat=True)))
     changed = 0
     for patient_id in patients:
         with transaction.atomic():
@@ -69,7 +61,7 @@ def recheck_booked(patient_ids: Iterable[int] | None = None) -> int:
             # case moved or re-planned meanwhile is judged as it is now.
             patient = Patient.objects.select_for_update().get(pk=patient_id)
             rules = PatientRules.load(patient)
-            cases = _upcoming([patient_id]).select_related("procedure_type").order_by("start")
+            cases = upcoming([patient_id]).order_by("start")
             for case in cases:
                 changed += set_attention(case, RULES, _sentence(case, rules))
     return changed

@@ -186,6 +186,18 @@ def upcoming(patient_ids: Iterable[int] | None = None) -> QuerySet[Appointment]:
     return cases.select_related("procedure_type", "patient", "provider", "room")
 
 
+def replan_patient(
+    patient_id: int, *, actor: Actor = None, procedure_type_id: int | None = None
+) -> None:
+    """Re-plan a patient's upcoming cases (of one procedure, when given); the caller holds
+    the patient's lock."""
+    cases = upcoming([patient_id])
+    if procedure_type_id is not None:
+        cases = cases.filter(procedure_type_id=procedure_type_id)
+    for case in cases.order_by("start"):
+        replan(case, actor=actor)
+
+
 def replan_all(cases: QuerySet[Appointment], *, actor: Actor = None) -> int:
     """Re-plan each case, under its patient's lock (taken in patient order, as every writer
     does, so two re-plans never wait on each other in a cycle). The number of cases."""
@@ -218,7 +230,7 @@ def _hold_sentence(appointment: Appointment, plan: CasePlan) -> str:
 # --- holds ------------------------------------------------------------------------------------
 
 
-def _hold_row(
+def hold_row(
     appointment: Appointment, planned: PlannedHold, drug_ids: dict[str, int]
 ) -> AppointmentHold:
     hold, dates = planned.instruction, planned.dates
@@ -257,7 +269,7 @@ def _write_holds(appointment: Appointment, plan: CasePlan, *, new: bool) -> None
     if new and not plan.holds:
         return
     drug_ids = procedure_selectors.drug_ids(h.instruction.drug for h in plan.holds)
-    wanted = [_hold_row(appointment, planned, drug_ids) for planned in plan.holds]
+    wanted = [hold_row(appointment, planned, drug_ids) for planned in plan.holds]
     existing = [] if new else list(appointment.holds.all())
     if sorted(map(_hold_key, existing), key=repr) == sorted(map(_hold_key, wanted), key=repr):
         return

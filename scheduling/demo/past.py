@@ -213,19 +213,7 @@ class PastWriter:
         )
 
     def _hold_row(self, row: Appointment, hold: PlannedHold) -> AppointmentHold:
-        instruction, dates = hold.instruction, hold.dates
-        return AppointmentHold(
-            appointment=row,
-            drug_id=self.drug_ids[instruction.drug],
-            bleeding_risk=instruction.bleeding_risk,
-            hold_days=instruction.hold_days,
-            hold_hours=instruction.hold_hours,
-            last_dose_on=dates.last_dose_on,
-            first_day_without=dates.first_day_without,
-            last_dose_at=dates.last_dose_at,
-            resume_at=dates.resume_at,
-            inr_required=instruction.inr_required,
-        )
+        return replan.hold_row(row, hold, self.drug_ids)
 
     # --- the checklist ------------------------------------------------------------------------
 

@@ -16,18 +16,10 @@ from procedures.models import Drug, PatientMedication, PriorAuthorization
 from scheduling import workflow
 from scheduling.errors import InvalidTransition
 from scheduling.models import Appointment, ChecklistItem, Status
-from scheduling.replan import replan, upcoming
+from scheduling.replan import replan_patient
 from scheduling.services.lifecycle import lock_appointment
 
 Actor = AbstractBaseUser | None
-
-
-def _refresh_upcoming(patient_id: int, actor: Actor, procedure_type_id: int | None = None) -> None:
-    cases = upcoming([patient_id])
-    if procedure_type_id is not None:
-        cases = cases.filter(procedure_type_id=procedure_type_id)
-    for case in cases.order_by("start"):
-        replan(case, actor=actor)
 
 
 @transaction.atomic
@@ -36,7 +28,7 @@ def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> Patie
     medication = procedure_services.medication_add(
         patient=patient, drug=drug, acting_user=acting_user
     )
-    _refresh_upcoming(patient.pk, acting_user)
+    replan_patient(patient.pk, actor=acting_user)
     return medication
 
 
@@ -44,7 +36,7 @@ def medication_add(*, patient: Patient, drug: Drug, acting_user: Actor) -> Patie
 def medication_end(*, medication: PatientMedication, acting_user: Actor) -> PatientMedication:
     lock_patient(medication.patient)
     ended = procedure_services.medication_end(medication=medication, acting_user=acting_user)
-    _refresh_upcoming(medication.patient_id, acting_user)
+    replan_patient(medication.patient_id, actor=acting_user)
     return ended
 
 
@@ -60,7 +52,7 @@ def authorization_save(
     saved = procedure_services.authorization_save(
         patient=patient, acting_user=acting_user, authorization=authorization, **fields
     )
-    _refresh_upcoming(patient.pk, acting_user, saved.procedure_type_id)
+    replan_patient(patient.pk, actor=acting_user, procedure_type_id=saved.procedure_type_id)
     return saved
 
 
