@@ -43,6 +43,7 @@ REMINDER_COLUMNS = [
     "patient_id",
     "channel",
     "due_at",
+    "planned_at",
     "next_attempt_at",
     "status",
     "trigger",
@@ -103,6 +104,7 @@ class Reminders:
             case.patient + 1,
             "sms" if sms else "email",
             due,
+            due,  # planned_at: where the plan put it (no row here was moved by its writing)
             next_attempt,
             status,
             trigger,
