@@ -256,10 +256,81 @@ def bench_booking() -> dict[str, float]:
     }
 
 
+def booking_queries() -> int:
+    """The queries of one booking through the API, in-process, once the process is warm (a
+    first booking has built what the process keeps): what the server runs per booking."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from clinic.api.tokens import issue_token
+    from clinic.models import Patient, Provider, Room
+    from clinic.roles import assign_role
+    from scheduling.availability import Calendar, at_local
+    from scheduling.models import Appointment
+
+    settings.ALLOWED_HOSTS = ["*"]
+    user, _ = get_user_model().objects.get_or_create(username="bench-scheduler")
+    assign_role(user, "scheduler")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)[1]}")
+    provider = Provider.objects.order_by("-pk").first()
+    room = Room.objects.filter(fluoroscopy=True).order_by("-pk").first()
+    first = timezone.localdate() + dt.timedelta(days=380)
+    span = [first + dt.timedelta(days=i) for i in range(30)]
+    calendar = Calendar.load(first=span[0], last=span[-1], provider_ids=[], room_ids=[])
+    day = next(d for d in span if not calendar.closed_because(d))
+    patients = Patient.objects.bulk_create(
+        Patient(
+            mrn=f"BQ{i:06d}-{time.time_ns() % 10**9}",
+            first_name="Query",
+            last_name=f"Count {i}",
+            birth_date=dt.date(1970, 1, 1),
+            email="booking-bench@example.org",
+        )
+        for i in range(2)
+    )
+    counts = []
+    try:
+        for hour, patient in zip((8, 9), patients, strict=True):
+            with CaptureQueriesContext(connection) as queries:
+                answer = client.post(
+                    "/api/appointments/",
+                    {
+                        "patient": patient.pk,
+                        "procedure_type": "SYMPATHETIC",
+                        "region": "lumbar",
+                        "side": "left",
+                        "provider": provider.pk,
+                        "room": room.pk,
+                        "start": at_local(day, dt.time(hour)).isoformat(),
+                    },
+                    format="json",
+                )
+            if answer.status_code != 201:
+                raise RuntimeError(f"the counted booking answered {answer.status_code}")
+            counts.append(len(queries.captured_queries))
+    finally:
+        Appointment.objects.filter(patient__in=patients).delete()
+        Patient.objects.filter(pk__in=[p.pk for p in patients]).delete()
+        connection.close()
+    return counts[-1]
+
+
 def main() -> None:
     ensure_database()
     setup_django()
     build_data()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    print(
+        f"queries per booking through the API (warm process, BEGIN and COMMIT included): "
+        f"{booking_queries()} (aim <= 15)"
+    )
     slot = bench_slot_search()
     print(
         f"slot search, next 10 slots over 30 days: median {slot['median_ms']:.1f} ms, "

@@ -1,5 +1,6 @@
-"""The tables a rule set is built from, and the triggers that change the rules version when
-any of them is written (`procedures.models.RulesVersion`).
+"""The tables a rule set is built from, the other reference tables every booking reads, and
+the triggers that change the rules version when any of them is written
+(`procedures.models.RulesVersion`, `procedures.versioned`).
 
 Triggers rather than Django signals: a queryset `update()`, a data migration or a script
 writes no signal, and a rule set cached in some process must never outlive a change.
@@ -35,6 +36,27 @@ RULES_TABLES = (
     "procedures_diagnosticstep_step_procedure_types",
 )
 
+# The other tables `procedures.versioned.kept` keeps per process (migration 0027): the hold
+# table, checklist templates, reminder rows, payers' lists, and the rooms, providers and
+# calendar booking checks. A table added here needs a migration creating its triggers.
+REFERENCE_TABLES = (
+    "procedures_drug",
+    "procedures_holdrule",
+    "procedures_regionalbleedingrisk",
+    "procedures_checklistitemtemplate",
+    "procedures_checklistitemtemplate_procedure_types",
+    "procedures_reminderrule",
+    "procedures_payerpriorauthorization",
+    "clinic_site",  # rooms are kept in their site's order
+    "clinic_room",
+    "clinic_provider",
+    "scheduling_clinichours",
+    "scheduling_workinghours",
+    "scheduling_providerdayexception",
+    "scheduling_roomclosure",
+    "scheduling_clinicday",
+)
+
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
 PG_FUNCTION = "procedures_rules_changed"
 
@@ -46,6 +68,7 @@ def trigger_name(table: str, operation: str) -> str:
 def create_triggers(schema_editor: Any, tables: tuple[str, ...] = RULES_TABLES) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
+        # CREATE OR REPLACE: a later migration adding tables may run this again.
         schema_editor.execute(
             f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger AS $$ BEGIN "
             f"UPDATE {VERSION_TABLE} SET token = (random() * 9e18)::bigint WHERE id = 1; "
@@ -68,12 +91,16 @@ def create_triggers(schema_editor: Any, tables: tuple[str, ...] = RULES_TABLES) 
         raise NotImplementedError(f"No rules-version triggers for {vendor}")
 
 
-def drop_triggers(schema_editor: Any, tables: tuple[str, ...] = RULES_TABLES) -> None:
+def drop_triggers(
+    schema_editor: Any, tables: tuple[str, ...] = RULES_TABLES, *, function: bool = True
+) -> None:
+    """Drop the tables' triggers (and, unless told not to, the function they share)."""
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         for table in tables:
             schema_editor.execute(f'DROP TRIGGER IF EXISTS rules_version_changed ON "{table}"')
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()")
+        if function:
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()")
     elif vendor == "sqlite":
         for table in tables:
             for operation in OPERATIONS:

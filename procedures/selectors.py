@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.models import Patient
+from procedures import versioned
 from procedures.holds import HoldInstruction
 from procedures.models import (
     AuthorizationStatus,
@@ -23,9 +23,9 @@ from procedures.models import (
     ProcedureHistory,
     ProcedureType,
     PsychEvaluation,
+    RegionalBleedingRisk,
     ReminderRule,
     RuleSet,
-    RulesVersion,
 )
 from procedures.models.rules import PayerRuleSet
 from procedures.plan import ReminderSpec, TemplateSpec
@@ -47,6 +47,15 @@ from procedures.rules.stages import ALL, DIAGNOSTIC, THERAPEUTIC, Stage
 from procedures.rules.steps import DiagnosticStepRule
 
 
+def active_procedures() -> dict[str, ProcedureType]:
+    """The active catalog by code, kept per process and rules version (booking names the
+    procedure by its code)."""
+    return versioned.kept(
+        "active_procedures",
+        lambda: {p.code: p for p in ProcedureType.objects.filter(active=True)},
+    )
+
+
 def procedure_types_active() -> QuerySet[ProcedureType]:
     return ProcedureType.objects.filter(active=True).prefetch_related("regional_risks")
 
@@ -64,16 +73,29 @@ def current_medications(patient: Patient) -> QuerySet[PatientMedication]:
 # --- Rule sets ----------------------------------------------------------------------------------
 
 
+def _payer_sets() -> tuple[dict[int, RuleSet], RuleSet | None]:
+    links = PayerRuleSet.objects.select_related("rule_set")
+    return (
+        {link.payer_id: link.rule_set for link in links},
+        RuleSet.objects.filter(is_default=True).first(),
+    )
+
+
 def rule_set_for_payer(payer_id: int | None) -> RuleSet:
     """The payer's own rule set if it has one, else the clinic default."""
-    if payer_id is not None:
-        link = PayerRuleSet.objects.select_related("rule_set").filter(payer_id=payer_id).first()
-        if link is not None:
-            return link.rule_set
-    default = RuleSet.objects.filter(is_default=True).first()
+    by_payer, default = versioned.kept("payer_sets", _payer_sets)
+    if payer_id is not None and payer_id in by_payer:
+        return by_payer[payer_id]
     if default is None:
         raise RuleSet.DoesNotExist("No default rule set: mark one as default in the admin.")
     return default
+
+
+def active_reminder_rules() -> list[ReminderRule]:
+    """Every active reminder row (a few dozen), kept per process and rules version."""
+    return versioned.kept(
+        "reminder_rules", lambda: list(ReminderRule.objects.filter(active=True).order_by("pk"))
+    )
 
 
 def reminder_rules_for_set(rows: Iterable[ReminderRule], rule_set_id: int) -> list[ReminderRule]:
@@ -103,45 +125,20 @@ def _stages(facets: list[FacetPathwayRule]) -> dict[str, Stage]:
     }
 
 
-# Rule sets built in this process, by set, with the rules version they were built under.
-_specs: dict[int, tuple[int, RuleSetSpec]] = {}
-
-
-# Whether the rules version's table exists, asked once per process and again after every
-# migrate (`forget_rule_sets`): code may run against a database migrated back before it.
-_version_table: bool | None = None
-
-
 def forget_rule_sets(**_: object) -> None:
     """After a migrate: the schema and the rules may both have changed."""
-    global _version_table
-    _version_table = None
-    _specs.clear()
+    versioned.forget()
 
 
 def rules_token() -> int | None:
-    """The rules version now (one small query); None when there is none (a database migrated
-    back before it, or a test database flushed): then nothing is reused."""
-    global _version_table
-    if _version_table is None:
-        _version_table = RulesVersion._meta.db_table in connection.introspection.table_names()
-    if not _version_table:
-        return None
-    return RulesVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    """The rules version now (one small query, once per `versioned.one_reading()`)."""
+    return versioned.token()
 
 
 def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
     """The active rules of a set as pure rule objects: built once per process and rules
     version (a dozen queries), then one query to check the version is still current."""
-    token = rules_token()
-    if token is not None:
-        kept = _specs.get(rule_set.pk)
-        if kept is not None and kept[0] == token:
-            return kept[1]
-    spec = build_rule_set_spec(rule_set)
-    if token is not None:
-        _specs[rule_set.pk] = (token, spec)
-    return spec
+    return versioned.kept(("rule_set", rule_set.pk), lambda: build_rule_set_spec(rule_set))
 
 
 def build_rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
@@ -274,22 +271,43 @@ def psych_facts(patient_id: int) -> list[PsychEval]:
 # --- Holds, checklists, authorizations ----------------------------------------------------------
 
 
+def _regional_risks() -> dict[tuple[int, str], str]:
+    return {
+        (row.procedure_type_id, row.region): row.bleeding_risk
+        for row in RegionalBleedingRisk.objects.all()
+    }
+
+
 def bleeding_risk(procedure_type: ProcedureType, region: str) -> str:
     """The ASRA class of a procedure at a region: a regional row wins over the default."""
-    for regional in procedure_type.regional_risks.all():
-        if regional.region == region:
-            return regional.bleeding_risk
-    return procedure_type.bleeding_risk
+    regional = versioned.kept("regional_risks", _regional_risks)
+    return regional.get((procedure_type.pk, region), procedure_type.bleeding_risk)
 
 
-def _current_drugs_rows(patient_id: int, risk: str) -> QuerySet[HoldRule]:
+def _hold_table() -> dict[tuple[int, str], HoldRule]:
+    return {
+        (row.drug_id, row.bleeding_risk): row for row in HoldRule.objects.select_related("drug")
+    }
+
+
+def current_drug_ids(patient_id: int) -> tuple[int, ...]:
+    """The drugs the patient takes now (once per `versioned.one_reading()`)."""
+    return versioned.per_reading(
+        ("drugs", patient_id),
+        lambda: tuple(
+            PatientMedication.objects.filter(patient_id=patient_id, ended_at__isnull=True)
+            .order_by("drug_id")
+            .values_list("drug_id", flat=True)
+            .distinct()
+        ),
+    )
+
+
+def _current_drugs_rows(patient_id: int, risk: str) -> list[HoldRule]:
     """The hold-table rows at this risk of the drugs the patient takes now."""
-    return HoldRule.objects.filter(
-        bleeding_risk=risk,
-        drug__in=PatientMedication.objects.filter(
-            patient_id=patient_id, ended_at__isnull=True
-        ).values("drug"),
-    ).select_related("drug")
+    table = versioned.kept("hold_table", _hold_table)
+    rows = (table.get((drug, risk)) for drug in current_drug_ids(patient_id))
+    return sorted((row for row in rows if row is not None), key=lambda row: row.pk)
 
 
 def hold_instructions(patient_id: int, risk: str) -> list[HoldInstruction]:
@@ -324,7 +342,8 @@ def prescriber_decisions(patient_id: int, risk: str) -> list[HoldInstruction]:
             restart_hours=rule.restart_hours,
             prescriber_decides=True,
         )
-        for rule in _current_drugs_rows(patient_id, risk).filter(prescriber_decides=True)
+        for rule in _current_drugs_rows(patient_id, risk)
+        if rule.prescriber_decides
     ]
 
 
@@ -337,12 +356,13 @@ def checklist_templates() -> list[ChecklistItemTemplate]:
 def prior_auth_needed(payer_id: int | None, procedure_type: ProcedureType) -> bool:
     """Whether the patient's payer lists the procedure as needing prior authorization; a
     patient without a payer (self-pay) needs none (DOMAIN.md)."""
-    return (
-        payer_id is not None
-        and PayerPriorAuthorization.objects.filter(
-            payer_id=payer_id, procedure_type=procedure_type
-        ).exists()
+    listed = versioned.kept(
+        "payer_lists",
+        lambda: frozenset(
+            PayerPriorAuthorization.objects.values_list("payer_id", "procedure_type_id")
+        ),
     )
+    return payer_id is not None and (payer_id, procedure_type.pk) in listed
 
 
 def covering_authorization(
@@ -363,7 +383,12 @@ def covering_authorization(
 
 
 def template_specs() -> tuple[TemplateSpec, ...]:
-    """The active checklist templates, as the case planner reads them."""
+    """The active checklist templates, as the case planner reads them (kept per process and
+    rules version)."""
+    return versioned.kept("templates", _template_specs)
+
+
+def _template_specs() -> tuple[TemplateSpec, ...]:
     return tuple(
         TemplateSpec(
             pk=t.pk,
@@ -384,17 +409,26 @@ def booking_reminder_specs(
 ) -> tuple[ReminderSpec, ...]:
     """The active booking reminder rows for this procedure, by the payer's rule set."""
     rule_set = rule_set_for_payer(payer_id)
-    rows = ReminderRule.objects.filter(active=True, trigger=ReminderRule.Trigger.BOOKED).filter(
-        Q(procedure_type=procedure_type_id) | Q(procedure_type__isnull=True)
-    )
+    rows = [
+        r
+        for r in active_reminder_rules()
+        if r.trigger == ReminderRule.Trigger.BOOKED
+        and r.procedure_type_id in (procedure_type_id, None)
+    ]
     return tuple(
         ReminderSpec(r.kind, r.anchor, r.offset_minutes, r.note)
         for r in reminder_rules_for_set(rows, rule_set.pk)
     )
 
 
+def drugs_by_code() -> dict[str, Drug]:
+    """Every drug by code, kept per process and rules version."""
+    return versioned.kept("drugs", lambda: {d.code: d for d in Drug.objects.all()})
+
+
 def drug_ids(codes: Iterable[str]) -> dict[str, int]:
-    return dict(Drug.objects.filter(code__in=list(codes)).values_list("code", "pk"))
+    every = drugs_by_code()
+    return {code: every[code].pk for code in codes if code in every}
 
 
 def drug_id(code: str) -> int:

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from clinic.models import Room
+from procedures import versioned
 from procedures.models import ProcedureType
 from scheduling.models import (
     ACTIVE_STATUSES,
@@ -98,6 +99,44 @@ def case_span(procedure_type: ProcedureType, room: Room, start: dt.datetime) -> 
     return CaseSpan(start, end, end + dt.timedelta(minutes=room.turnover_minutes))
 
 
+Spans = list[tuple[dt.time, dt.time]]
+
+
+@dataclass(frozen=True)
+class _CalendarRows:
+    """Every row the calendar is made of: a few thousand at most (hours by weekday, a
+    clinic's closed days and providers' days off over years), read in five queries once per
+    process and rules version (the triggers cover these tables) instead of on every booking."""
+
+    clinic_hours: dict[int, Spans]
+    weekly: dict[int, dict[int, Spans]]
+    exceptions: dict[int, list[ProviderDayException]]
+    closures: dict[int, list[Interval]]
+    days: dict[dt.date, ClinicDay]
+
+    @classmethod
+    def read(cls) -> _CalendarRows:
+        clinic_hours: dict[int, Spans] = defaultdict(list)
+        for row in ClinicHours.objects.order_by("weekday", "start_time"):
+            clinic_hours[row.weekday].append((row.start_time, row.end_time))
+        weekly: dict[int, dict[int, Spans]] = defaultdict(lambda: defaultdict(list))
+        for hours in WorkingHours.objects.order_by("pk"):
+            weekly[hours.provider_id][hours.weekday].append((hours.start_time, hours.end_time))
+        exceptions: dict[int, list[ProviderDayException]] = defaultdict(list)
+        for exc in ProviderDayException.objects.order_by("pk"):
+            exceptions[exc.provider_id].append(exc)
+        closures: dict[int, list[Interval]] = defaultdict(list)
+        for closure in RoomClosure.objects.order_by("pk"):
+            closures[closure.room_id].append(Interval(closure.starts_at, closure.ends_at))
+        return cls(
+            clinic_hours=dict(clinic_hours),
+            weekly={k: dict(v) for k, v in weekly.items()},
+            exceptions=dict(exceptions),
+            closures=dict(closures),
+            days={d.date: d for d in ClinicDay.objects.all()},
+        )
+
+
 @dataclass
 class Calendar:
     """Opening hours, closures and working hours for a range of clinic dates."""
@@ -115,33 +154,31 @@ class Calendar:
     def load(
         cls, *, first: dt.date, last: dt.date, provider_ids: Iterable[int], room_ids: Iterable[int]
     ) -> Calendar:
-        provider_ids, room_ids = list(provider_ids), list(room_ids)
-        clinic_hours: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-        for row in ClinicHours.objects.all():
-            clinic_hours[row.weekday].append((row.start_time, row.end_time))
-        weekly: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        for hours in WorkingHours.objects.filter(provider_id__in=provider_ids):
-            weekly[hours.provider_id][hours.weekday].append((hours.start_time, hours.end_time))
+        """The calendar of these providers and rooms over [first, last], from the clinic's
+        hours, closures and working hours as this process keeps them (`_CalendarRows`)."""
+        rows = versioned.kept("calendar", _CalendarRows.read)
+        provider_ids, room_ids = set(provider_ids), set(room_ids)
         exceptions: dict[tuple[int, dt.date], list[ProviderDayException]] = defaultdict(list)
-        for exc in ProviderDayException.objects.filter(
-            provider_id__in=provider_ids, date__range=(first, last)
-        ):
-            exceptions[(exc.provider_id, exc.date)].append(exc)
+        for provider_id in provider_ids:
+            for exc in rows.exceptions.get(provider_id, ()):
+                if first <= exc.date <= last:
+                    exceptions[(provider_id, exc.date)].append(exc)
         window_start, _ = local_day_bounds(first)
         _, window_end = local_day_bounds(last)
         closures: dict[int, list[Interval]] = defaultdict(list)
-        for closure in RoomClosure.objects.filter(
-            room_id__in=room_ids, starts_at__lt=window_end, ends_at__gt=window_start
-        ):
-            closures[closure.room_id].append(Interval(closure.starts_at, closure.ends_at))
+        for room_id in room_ids:
+            for closure in rows.closures.get(room_id, ()):
+                if closure.start < window_end and closure.end > window_start:
+                    closures[room_id].append(closure)
         return cls(
             first=first,
             last=last,
-            clinic_hours=clinic_hours,
-            day_overrides={d.date: d for d in ClinicDay.objects.filter(date__range=(first, last))},
-            weekly=weekly,
+            clinic_hours=rows.clinic_hours,
+            day_overrides={d: row for d, row in rows.days.items() if first <= d <= last},
+            weekly=defaultdict(
+                lambda: defaultdict(list),
+                {k: v for k, v in rows.weekly.items() if k in provider_ids},
+            ),
             exceptions=exceptions,
             room_closures=closures,
         )

@@ -39,29 +39,34 @@ class NotEligible(Unprocessable):
     code = "not_eligible"
 
 
-def appointment_sessions(
-    patient_id: int, exclude_appointment_id: int | None = None
-) -> list[Session]:
+def _counted_cases(patient_id: int, exclude_appointment_id: int | None) -> list[Appointment]:
     rows = Appointment.objects.filter(patient_id=patient_id, status__in=COUNTED)
     if exclude_appointment_id is not None:
         rows = rows.exclude(pk=exclude_appointment_id)
-    rows = rows.select_related("procedure_type").prefetch_related("follow_ups")
-    return [
-        Session(
-            procedure=a.procedure_type.code,
-            region=a.region,
-            side=a.side,
-            on=local_date(a.start),
-            state=State.DONE if a.status == Status.COMPLETED else State.BOOKED,
-            relief=a.relief_percent,
-            relief_recorded_on=local_date(a.outcome_recorded_at) if a.outcome_recorded_at else None,
-            counts_as_regions=tuple(a.procedure_type.counts_as_regions or ()),
-            ref=f"appointment:{a.pk}",
-            levels=tuple(a.levels or ()),
-            follow_ups=tuple(FollowUp(f.assessed_on, f.relief_percent) for f in a.follow_ups.all()),
-        )
-        for a in rows
-    ]
+    return list(rows.select_related("procedure_type").prefetch_related("follow_ups"))
+
+
+def _session(a: Appointment) -> Session:
+    return Session(
+        procedure=a.procedure_type.code,
+        region=a.region,
+        side=a.side,
+        on=local_date(a.start),
+        state=State.DONE if a.status == Status.COMPLETED else State.BOOKED,
+        relief=a.relief_percent,
+        relief_recorded_on=local_date(a.outcome_recorded_at) if a.outcome_recorded_at else None,
+        counts_as_regions=tuple(a.procedure_type.counts_as_regions or ()),
+        ref=f"appointment:{a.pk}",
+        levels=tuple(a.levels or ()),
+        follow_ups=tuple(FollowUp(f.assessed_on, f.relief_percent) for f in a.follow_ups.all()),
+    )
+
+
+def appointment_sessions(
+    patient_id: int, exclude_appointment_id: int | None = None
+) -> list[Session]:
+    """The patient's cases here that the rules count (done, booked, checked in)."""
+    return [_session(a) for a in _counted_cases(patient_id, exclude_appointment_id)]
 
 
 def case_request(
@@ -94,9 +99,11 @@ def premedication_leads(rule_set_id: int) -> tuple[Lead, ...]:
     set's own rows before the rows for every set), then only those sent before the start
     count: their lead is how long before the start the patient must hear.
     """
-    rows = ReminderRule.objects.filter(
-        active=True, kind=ReminderRule.Kind.PREMEDICATION, trigger=ReminderRule.Trigger.BOOKED
-    )
+    rows = [
+        r
+        for r in procedure_selectors.active_reminder_rules()
+        if r.kind == ReminderRule.Kind.PREMEDICATION and r.trigger == ReminderRule.Trigger.BOOKED
+    ]
     chosen = procedure_selectors.reminder_rules_for_set(rows, rule_set_id)
     return tuple(
         (row.procedure_type_id, -row.offset_minutes)
@@ -124,10 +131,13 @@ class PatientRules:
     _holds: dict[str, tuple[HoldInstruction, ...]] = field(default_factory=dict)
     # Bleeding risk by (procedure, region): a slot search judges dozens of dates of one case.
     _risks: dict[tuple[int, str], str] = field(default_factory=dict)
+    # When the patient's scheduled cases start (a booking asks whether any comes later).
+    scheduled_starts: tuple[dt.datetime, ...] = ()
 
     @classmethod
     def load(cls, patient: Patient, exclude_appointment_id: int | None = None) -> PatientRules:
-        sessions = appointment_sessions(patient.pk, exclude_appointment_id)
+        cases = _counted_cases(patient.pk, exclude_appointment_id)
+        sessions = [_session(a) for a in cases]
         sessions += procedure_selectors.history_sessions(patient.pk)
         facts = Facts(
             sessions=tuple(sessions),
@@ -146,6 +156,7 @@ class PatientRules:
             premedication=(
                 premedication_leads(rule_set_row.pk) if patient.contrast_allergy else ()
             ),
+            scheduled_starts=tuple(a.start for a in cases if a.status == Status.SCHEDULED),
         )
 
     def holds(self, procedure_type: ProcedureType, region: str) -> tuple[HoldInstruction, ...]:
@@ -156,6 +167,10 @@ class PatientRules:
         if risk not in self._holds:
             self._holds[risk] = tuple(procedure_selectors.hold_instructions(self.patient_id, risk))
         return self._holds[risk]
+
+    def scheduled_after(self, moment: dt.datetime) -> bool:
+        """Whether the patient has a case scheduled here starting after `moment`."""
+        return any(start > moment for start in self.scheduled_starts)
 
     def premedication_lead(self, procedure_type: ProcedureType) -> dt.timedelta | None:
         """How long before the start a contrast-allergic patient must hear of premedication
@@ -256,10 +271,12 @@ def require_eligible(
     levels: tuple[str, ...] = (),
     exclude_appointment_id: int | None = None,
     start: dt.datetime | None = None,
-) -> None:
-    """Raise `not_eligible` with every violation, or return when the rules allow the case
-    (at `start` when given: hour holds and premedication judge the start, not the day)."""
+) -> PatientRules:
+    """Raise `not_eligible` with every violation, or return the patient's rules when they
+    allow the case (at `start` when given: hour holds and premedication judge the start, not
+    the day)."""
     rules = PatientRules.load(patient, exclude_appointment_id)
     decision = rules.decide(procedure_type, region, side, day, levels, at=start)
     if not decision.allowed:
         raise refusal(decision, procedure_type, day)
+    return rules

@@ -33,7 +33,7 @@ from clinic.models import Patient
 from procedures import selectors as procedure_selectors
 from procedures.clock import QuietHours, clock_time
 from procedures.holds import HoldInstruction
-from procedures.models import ChecklistCondition, ProcedureType, ValueKind
+from procedures.models import ChecklistCondition, Drug, ProcedureType, ValueKind
 from procedures.plan import (
     CaseInput,
     CasePlan,
@@ -266,15 +266,34 @@ def _hold_key(row: AppointmentHold) -> tuple[object, ...]:
 
 
 def _write_holds(appointment: Appointment, plan: CasePlan, *, new: bool) -> None:
-    if new and not plan.holds:
-        return
-    drug_ids = procedure_selectors.drug_ids(h.instruction.drug for h in plan.holds)
+    drugs = procedure_selectors.drugs_by_code()
+    drug_ids = {code: drug.pk for code, drug in drugs.items()}
     wanted = [hold_row(appointment, planned, drug_ids) for planned in plan.holds]
-    existing = [] if new else list(appointment.holds.all())
-    if sorted(map(_hold_key, existing), key=repr) == sorted(map(_hold_key, wanted), key=repr):
-        return
-    appointment.holds.all().delete()
-    AppointmentHold.objects.bulk_create(wanted)
+    if not new:
+        existing = list(appointment.holds.all())
+        if sorted(map(_hold_key, existing), key=repr) == sorted(map(_hold_key, wanted), key=repr):
+            return
+        AppointmentHold.objects.filter(appointment=appointment).delete()
+    if wanted:
+        AppointmentHold.objects.bulk_create(wanted)
+    _keep_holds(appointment, wanted, drugs)
+
+
+def _keep_holds(
+    appointment: Appointment, rows: list[AppointmentHold], drugs: dict[str, Drug]
+) -> None:
+    """Leave the holds just written on the case, as a prefetch would (the way Django fills
+    one), so whoever shows the case next (the booking's answer) does not read them back."""
+    by_id = {drug.pk: drug for drug in drugs.values()}
+    for row in rows:
+        row.drug = by_id[row.drug_id]
+    kept = AppointmentHold.objects.filter(appointment=appointment)
+    kept._result_cache = sorted(rows, key=lambda row: row.drug.name)
+    kept._prefetch_done = True
+    appointment._prefetched_objects_cache = {
+        **getattr(appointment, "_prefetched_objects_cache", {}),
+        "holds": kept,
+    }
 
 
 # --- checklist --------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from enum import StrEnum
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from clinic.models import Provider, Room
+from procedures import versioned
 from procedures.models import AuthorizationStatus, PriorAuthorization
 from scheduling.attention import attention_list
 from scheduling.availability import days_between, local_date, local_day_bounds
@@ -21,6 +23,16 @@ from scheduling.models import (
     Status,
 )
 from scheduling.workflow import PRIOR_AUTH
+
+
+def kept_rooms() -> dict[int, Room]:
+    """Every room by id, kept per process and rules version (the triggers cover rooms)."""
+    return versioned.kept("rooms", lambda: {r.pk: r for r in Room.objects.all()})
+
+
+def kept_providers() -> dict[int, Provider]:
+    """Every provider by id, kept per process and rules version."""
+    return versioned.kept("providers", lambda: {p.pk: p for p in Provider.objects.all()})
 
 
 def appointments_with_context() -> QuerySet[Appointment]:

@@ -213,14 +213,15 @@ class DiagnosticStep(RuleBase):
 
 
 class RulesVersion(models.Model):
-    """One row whose token changes with every write to a rule set's tables.
+    """One row whose token changes with every write to the reference tables.
 
-    Database triggers (migration 0026) set a new random token on any insert, update or
-    delete of the rule tables, their many-to-many tables, the payers' links and the catalog
-    they name, whoever writes: the admin, a migration, a script. Every process keeps the rule
-    sets it has built beside the token it built them under, and reads the token (one small
-    query) before using them: an edit anywhere is seen by every web and worker process at
-    its next booking. Random, not counted: a rolled-back write can never make an old token
+    Database triggers (migrations 0026 and 0027) set a new random token on any insert,
+    update or delete of the rule tables, their many-to-many tables, the payers' links, the
+    catalog, and the other reference data a booking reads (hold table, templates, reminder
+    rows, payers' lists, rooms, providers, the clinic's calendar), whoever writes: the admin,
+    a migration, a script. Every process keeps what it has built beside the token it built
+    it under (`procedures.versioned`), and reads the token (one small query) before using
+    it: an edit anywhere is seen by every web and worker process at its next booking. Random, not counted: a rolled-back write can never make an old token
     come back with other rules behind it.
     """
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api.fields import (
+    MAX_ID,
     ClinicDateField,
     ClinicDateTimeField,
     ClinicModelSerializer,
@@ -15,12 +17,14 @@ from clinic.api.fields import (
 )
 from clinic.api.serializers import CodeRelatedField
 from clinic.models import Patient, Provider, Room
+from procedures import selectors as procedure_selectors
 from procedures.api.fields import LevelsField, check_levels_in_region, sedation_query_field
 from procedures.choices import Region, Side
 from procedures.models import Drug, ProcedureType
 from scheduling.attention import CODES as ATTENTION_CODES
 from scheduling.attention import attention_list
 from scheduling.models import Appointment, AppointmentHold, CancelCause, FollowUp, Status
+from scheduling.selectors import kept_providers, kept_rooms
 
 
 class ProcedureCodeField(CodeRelatedField):
@@ -29,6 +33,35 @@ class ProcedureCodeField(CodeRelatedField):
         super().__init__(
             slug_field="code", queryset=ProcedureType.objects.filter(active=True), **kwargs
         )
+
+    def to_internal_value(self, data: Any) -> ProcedureType:
+        # The active catalog as this process keeps it: no query per request.
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        found = procedure_selectors.active_procedures().get(data)
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return found
+
+
+class KeptRowField(RowField):
+    """A room or a provider by id, from the rows this process keeps (`kept`)."""
+
+    def __init__(self, *, kept: Callable[[], dict[int, Any]], **kwargs: Any) -> None:
+        self.kept = kept
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool | float):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        found = self.kept().get(pk)
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return found
 
 
 class SlotQuerySerializer(QuerySerializer):
@@ -67,13 +100,36 @@ class SlotSerializer(serializers.Serializer):
     room_name = serializers.CharField(source="room.name")
 
 
+class PatientToLockField(RowField):
+    """A patient by id, not read here: booking reads the row once, as it locks it, and the
+    view answers a missing one as this field's error (`missing_patient`)."""
+
+    def to_internal_value(self, data: Any) -> Patient:
+        if isinstance(data, bool | float):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= pk <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return Patient(pk=pk)
+
+
+def missing_patient(patient: Patient) -> serializers.ValidationError:
+    """The error the patient field gives for an id no row has."""
+    field = PatientToLockField(queryset=Patient.objects.all())
+    message = field.error_messages["does_not_exist"].format(pk_value=patient.pk)
+    return serializers.ValidationError({"patient": [message]})
+
+
 class BookSerializer(serializers.Serializer):
-    patient = RowField(queryset=Patient.objects.all())
+    patient = PatientToLockField(queryset=Patient.objects.all())
     procedure_type = ProcedureCodeField()
     region = serializers.ChoiceField(choices=Region.choices)
     side = serializers.ChoiceField(choices=Side.choices)
-    provider = RowField(queryset=Provider.objects.all())
-    room = RowField(queryset=Room.objects.all())
+    provider = KeptRowField(queryset=Provider.objects.all(), kept=kept_providers)
+    room = KeptRowField(queryset=Room.objects.all(), kept=kept_rooms)
     start = ClinicDateTimeField()
     sedation = serializers.BooleanField(
         required=False,

@@ -16,7 +16,9 @@ from rest_framework.views import APIView
 from clinic.api.audited import patients_in, showing
 from clinic.api.errors import ErrorSerializer, RefusalSerializer
 from clinic.api.views import AUTH_ERRORS, BAD_INPUT, NOT_FOUND
+from clinic.models import Patient
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING, acting_user
+from procedures import versioned
 from scheduling import selectors, services
 from scheduling.api.serializers import (
     AppointmentListQuerySerializer,
@@ -30,6 +32,7 @@ from scheduling.api.serializers import (
     RescheduleSerializer,
     SlotQuerySerializer,
     SlotSerializer,
+    missing_patient,
 )
 from scheduling.models import Appointment
 from scheduling.slots import SlotQuery, find_slots
@@ -132,12 +135,19 @@ class AppointmentListCreate(APIView):
         responses={201: AppointmentSerializer, **BAD_INPUT, **AUTH_ERRORS, **PLACE_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        serializer = BookSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        appointment = services.appointment_book(
-            acting_user=acting_user(request), **serializer.validated_data
-        )
-        return _render(request, appointment, status.HTTP_201_CREATED)
+        # One reading of the rules version for the catalog, the rules and the calendar.
+        with versioned.one_reading():
+            serializer = BookSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            try:
+                appointment = services.appointment_book(
+                    acting_user=acting_user(request), **serializer.validated_data
+                )
+            except Patient.DoesNotExist as exc:
+                raise missing_patient(serializer.validated_data["patient"]) from exc
+        # The case as booking left it in memory, its holds included: nothing to read back.
+        data = AppointmentSerializer(appointment).data
+        return showing(request, [appointment.patient_id], data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["appointments"])

@@ -20,6 +20,7 @@ from clinic import audit
 from clinic.models import Patient, Provider, Room
 from clinic.services import lock_patient
 from clinic.users import as_user
+from procedures import versioned
 from procedures.models import ProcedureType
 from scheduling.availability import BusyIndex, case_span, local_date
 from scheduling.eligibility import require_eligible
@@ -31,7 +32,7 @@ from scheduling.errors import (
     StartInPast,
 )
 from scheduling.horizon import beyond_horizon_sentence
-from scheduling.models import Appointment, Status
+from scheduling.models import Appointment
 from scheduling.place import hours_problem, room_problem
 from scheduling.recheck import recheck_after_commit
 from scheduling.replan import replan
@@ -107,10 +108,12 @@ def check_place(
 
 
 def _save_guarded(appointment: Appointment, update_fields: list[str] | None = None) -> None:
-    """Save; an overlap the database refuses (a race lost) becomes `slot_unavailable`."""
+    """Save; an overlap the database refuses (a race lost) becomes `slot_unavailable`.
+
+    No savepoint of its own (two round trips): the refusal leaves the caller's transaction,
+    which every caller opens, and rolls all of it back."""
     try:
-        with transaction.atomic():
-            appointment.save(update_fields=update_fields)
+        appointment.save(update_fields=update_fields)
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
         if constraint not in OVERLAP_CONSTRAINTS:
@@ -132,6 +135,7 @@ def _save_guarded(appointment: Appointment, update_fields: list[str] | None = No
         ) from exc
 
 
+@versioned.one_reading()
 @transaction.atomic
 def appointment_book(
     *,
@@ -152,7 +156,7 @@ def appointment_book(
         patient=patient, procedure_type=procedure_type, provider=provider, room=room, start=start
     )
     # The patient's row is locked: no other booking can add a session while we count them.
-    require_eligible(
+    rules = require_eligible(
         patient=patient,
         procedure_type=procedure_type,
         region=region,
@@ -200,11 +204,9 @@ def appointment_book(
         ),
     )
     # A session booked before the patient's later cases may change their answers (the repeat
-    # after it now waits for its relief); earlier cases' windows do not reach it.
-    later = Appointment.objects.filter(
-        patient=patient, status=Status.SCHEDULED, start__gt=appointment.start
-    )
-    if later.exists():
+    # after it now waits for its relief); earlier cases' windows do not reach it. The rules
+    # have read the patient's cases: no query to ask.
+    if rules.scheduled_after(appointment.start):
         recheck_after_commit(patient.pk)
     return appointment
 
