@@ -253,11 +253,23 @@ API_RATE_ANONYMOUS = os.environ.get("API_RATE_ANONYMOUS", "120/minute")
 
 # The rate counts (and the dashboard's kept slot searches) live in this cache: each process's
 # own memory by default, which is right for one web process; with several, set CACHE_URL to a
-# shared Redis (redis://host:6379/1) so a client's count is one count.
+# shared Redis (redis://host:6379/1) so a client's count is one count. While that Redis is
+# down the limits are skipped (a warning per request) and the dashboard counts afresh: it
+# must never stop a booking.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# A Redis cache that refuses or never answers holds a request this long at most (connect,
+# then each reply); redis-py's own default is 5 s for each.
+CACHE_TIMEOUT_SECONDS = float(os.environ.get("CACHE_TIMEOUT_SECONDS", "0.5"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+            },
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -289,8 +289,9 @@ def _keep_holds(
         row.drug = by_id[row.drug_id]
     kept = AppointmentHold.objects.filter(appointment=appointment)
     kept._result_cache = sorted(rows, key=lambda row: row.drug.name)
-    kept._prefetch_done = True
-    appointment._prefetched_objects_cache = {
+    # Django's prefetch protocol (what prefetch_related_objects sets), unannotated in stubs.
+    kept._prefetch_done = True  # type: ignore[attr-defined]
+    appointment._prefetched_objects_cache = {  # type: ignore[attr-defined]
         **getattr(appointment, "_prefetched_objects_cache", {}),
         "holds": kept,
     }

@@ -221,8 +221,9 @@ class RulesVersion(models.Model):
     rows, payers' lists, rooms, providers, the clinic's calendar), whoever writes: the admin,
     a migration, a script. Every process keeps what it has built beside the token it built
     it under (`procedures.versioned`), and reads the token (one small query) before using
-    it: an edit anywhere is seen by every web and worker process at its next booking. Random, not counted: a rolled-back write can never make an old token
-    come back with other rules behind it.
+    it: an edit anywhere is seen by every web and worker process at its next booking.
+    Random, not counted: a rolled-back write can never make an old token come back with
+    other rules behind it.
     """
 
     token = models.BigIntegerField(default=0)

@@ -7,6 +7,7 @@ books from, for any patient, so it is as true as the desk's own search.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from scheduling.models import Status
 from scheduling.slots import SlotQuery, find_slots
 
 WANTED = 3  # the third next available slot
+
+logger = logging.getLogger(__name__)
 
 
 def _third_slot_days(
@@ -51,17 +54,38 @@ def _third_slot_days(
 def _third_slots(
     procedures: list[ProcedureType], provider: Provider | None, room: Room | None
 ) -> tuple[str, dict[int, int | None]]:
-    """Per procedure; one search for all procedures of the same length and room needs, whose
-    free slots are the same. Kept for DASHBOARD_ACCESS_CACHE_SECONDS."""
+    """Per procedure, with the time they were counted. Kept for DASHBOARD_ACCESS_CACHE_SECONDS;
+    counted afresh when the cache is down, which costs the page time, not its answer."""
     key = "dashboard-access:{}:{}:{}:{}".format(
         timezone.localdate().isoformat(),
         provider.pk if provider else "",
         room.pk if room else "",
         ",".join(str(p.pk) for p in procedures),
     )
-    kept: tuple[str, dict[int, int | None]] | None = cache.get(key)
+    # Django's RedisCache passes redis-py's errors on untranslated, and a kept value that no
+    # longer unpickles fails too: any error from the cache means "not kept".
+    try:
+        kept: tuple[str, dict[int, int | None]] | None = cache.get(key)
+    except Exception as exc:
+        _cache_failed(exc)
+        # Not written back either: a cache that failed to read would most likely fail (or
+        # make the page wait for its timeout a second time) to write.
+        return _count_third_slots(procedures, provider, room)
     if kept is not None:
         return kept
+    counted = _count_third_slots(procedures, provider, room)
+    try:
+        cache.set(key, counted, settings.DASHBOARD_ACCESS_CACHE_SECONDS)
+    except Exception as exc:
+        _cache_failed(exc)
+    return counted
+
+
+def _count_third_slots(
+    procedures: list[ProcedureType], provider: Provider | None, room: Room | None
+) -> tuple[str, dict[int, int | None]]:
+    """One search for all procedures of the same length and room needs, whose free slots are
+    the same."""
     by_shape: dict[tuple[int, bool], int | None] = {}
     found: dict[int, int | None] = {}
     for procedure in procedures:
@@ -69,9 +93,16 @@ def _third_slots(
         if shape not in by_shape:
             by_shape[shape] = _third_slot_days(procedure, provider, room)
         found[procedure.pk] = by_shape[shape]
-    kept = (f"{timezone.localtime():%H:%M}", found)
-    cache.set(key, kept, settings.DASHBOARD_ACCESS_CACHE_SECONDS)
-    return kept
+    return (f"{timezone.localtime():%H:%M}", found)
+
+
+def _cache_failed(exc: Exception) -> None:
+    # redis-py's errors name the cache's host and port, never a patient.
+    logger.warning(
+        "Could not use the dashboard's kept slot searches (%s: %s); counted afresh",
+        type(exc).__name__,
+        exc,
+    )
 
 
 def access(filters: Filters) -> Table:
