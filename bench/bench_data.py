@@ -200,14 +200,21 @@ def _ids(now: dt.datetime, procs: list[Any], places: tuple[list[int], list[int]]
     )
 
 
-def _empty() -> None:
+def _afresh() -> None:
+    """Drop the database and migrate a new one. A build cut short (an error, Ctrl-C) leaves
+    its tables without the indexes the loader drops before a COPY; emptying them would keep
+    that schema, and every later build would save and restore its missing indexes."""
+    import psycopg
+    from django.core.management import call_command
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE clinic_patient, clinic_provider, clinic_room, clinic_site, "
-            "clinic_auditevent RESTART IDENTITY CASCADE"
-        )
+    url = os.environ["DATABASE_URL"]
+    base, name = url.rsplit("/", 1)
+    connection.close()
+    with psycopg.connect(base + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    call_command("migrate", verbosity=0)
 
 
 def _mark(*, complete: bool) -> None:
@@ -284,8 +291,8 @@ def build(total: int, *, days_ahead: int = 365, density: float = 1.0) -> None:
         return
     started = time.perf_counter()
     print(f"building {total:,} appointments in {database} (once)...", flush=True)
+    _afresh()
     _mark(complete=False)
-    _empty()
     now = timezone.now()
     today = local_date(now)
     catalog = list(ProcedureType.objects.filter(active=True).order_by("code"))
