@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): whether this session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
     "clinic.sessions.IdleTimeoutMiddleware",
+    # A read checks the rules version once, however many kept things it uses.
+    "procedures.middleware.OneReadingMiddleware",
     # One `read` audit event per response that showed patients, and no-store on it.
     "clinic.read_audit.ReadAuditMiddleware",
     # A page that says "try again" when the database is busy or slow (clinic.db_errors).

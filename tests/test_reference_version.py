@@ -237,3 +237,20 @@ def test_a_calendar_and_a_room_edited_here_apply_to_the_next_booking_in_another_
             url, token_text, {**body(11), "procedure_type": "MBB"}
         )  # MBB needs fluoroscopy
         assert (status, answer.get("code")) == (422, "room_unsuitable"), answer
+
+
+@pytest.mark.django_db
+@pytest.mark.clock_at(MONDAY_MORNING)
+def test_a_page_reads_the_rules_version_once_however_much_it_keeps(pages_as):
+    """The patient page judges every procedure it offers (rules, holds, catalog): one read
+    of the token serves the whole request (procedures.middleware.OneReadingMiddleware)."""
+    make_small_clinic()
+    patient = PatientFactory()
+    PatientMedicationFactory(patient=patient)
+    client = pages_as("scheduler")
+    client.get(f"/patients/{patient.pk}/")  # builds what the process keeps
+    with CaptureQueriesContext(connection) as page:
+        answer = client.get(f"/patients/{patient.pk}/")
+    assert answer.status_code == 200
+    token_reads = [q for q in page.captured_queries if "procedures_rulesversion" in q["sql"]]
+    assert len(token_reads) == 1
