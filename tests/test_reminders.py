@@ -9,11 +9,13 @@ server is a real refused connection on a closed port.
 from __future__ import annotations
 
 import datetime as dt
+import socketserver
 import threading
 import uuid
 from collections import Counter
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings as django_settings
 from django.db import connection
 
@@ -30,7 +32,7 @@ from scheduling.models import (
 )
 from scheduling.reminders import plan
 from scheduling.reminders.channels import Email, Outgoing, StoredSms
-from scheduling.reminders.outbox import claim_due, send_one
+from scheduling.reminders.outbox import claim_due, send_batch, send_one
 from scheduling.reminders.plan import out_of_quiet_hours
 from tests.factories import PatientFactory, drug
 from tests.reminder_helpers import (
@@ -648,6 +650,117 @@ def test_an_sms_delivered_just_before_its_worker_died_is_not_sent_again(clinic, 
     assert SentSms.objects.filter(idempotency_key=key).count() == 1
     assert Reminder.objects.get(patient=texter).status == ReminderStatus.SENT
     assert mail_files(mail_dir) == []
+
+
+class SmsCutOffByTheTimeLimit(StoredSms):
+    """An SMS provider plugged in by SMS_BACKEND, slow enough that the send task's soft time
+    limit strikes during its second message, after the first went out."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def send(self, message: Outgoing) -> None:
+        if self.sent:
+            raise SoftTimeLimitExceeded()
+        super().send(message)
+        self.sent += 1
+
+
+def test_a_batch_cut_short_by_the_time_limit_records_what_went_out_and_the_rest_goes_later(
+    clinic, settings, clock
+):
+    settings.SMS_BACKEND = f"{__name__}.SmsCutOffByTheTimeLimit"
+    for hours in (0, 2, 4):
+        texter = PatientFactory(preferred_channel=Patient.Channel.SMS)
+        book_case(clinic, patient=texter, start=THURSDAY_9 + dt.timedelta(hours=hours))
+    claimed_at = TUESDAY_9 + dt.timedelta(hours=4)
+    clock.move_to(claimed_at)
+    token, ids = claim_due(10)
+    first, cut_off, never_reached = ids  # sent in their due order
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        send_batch(ids, token)
+
+    # What went out is recorded at once: no later claim may send it again, even through a
+    # channel that cannot tell what it delivered (SMTP).
+    [sms] = SentSms.objects.all()
+    sent = Reminder.objects.get(pk=first)
+    assert (sent.status, sent.idempotency_key) == (ReminderStatus.SENT, sms.idempotency_key)
+    # The send cut off may have gone out: its row keeps the lease and the attempt.
+    interrupted = Reminder.objects.get(pk=cut_off)
+    assert (interrupted.status, interrupted.attempts) == (ReminderStatus.PENDING, 1)
+    assert interrupted.claim_token is not None
+    # The one never reached is handed back, untried: the next dispatch takes it.
+    untried = Reminder.objects.get(pk=never_reached)
+    assert (untried.status, untried.attempts, untried.claim_token) == ("pending", 0, None)
+
+    settings.SMS_BACKEND = "scheduling.reminders.channels.StoredSms"
+    assert send_due() == {never_reached: "sent"}
+    clock.move_to(claimed_at + dt.timedelta(seconds=settings.REMINDER_CLAIM_SECONDS + 1))
+    assert send_due() == {cut_off: "sent"}
+    keys = sorted(str(k) for k in SentSms.objects.values_list("idempotency_key", flat=True))
+    assert keys == sorted(str(r.idempotency_key) for r in Reminder.objects.all())
+
+
+class SmtpServer(socketserver.ThreadingTCPServer):
+    """A real SMTP server on a loopback port that accepts every message and counts."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), SmtpConversation)
+        self.connections = 0
+        self.messages = 0
+
+
+class SmtpConversation(socketserver.StreamRequestHandler):
+    server: SmtpServer
+
+    def handle(self) -> None:
+        self.server.connections += 1
+        self.wfile.write(b"220 clinic-test ESMTP\r\n")
+        while line := self.rfile.readline():
+            command = line.strip().upper()
+            if command == b"DATA":
+                self.wfile.write(b"354 end with a dot\r\n")
+                while self.rfile.readline() not in (b".\r\n", b""):
+                    pass
+                self.server.messages += 1
+                self.wfile.write(b"250 queued\r\n")
+            elif command == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:  # EHLO, MAIL FROM, RCPT TO, RSET
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    server = SmtpServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.server_address
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_batch_of_emails_goes_over_one_smtp_connection(clinic, smtp_server, clock):
+    for hours in (0, 2, 4):
+        patient = PatientFactory(preferred_channel=Patient.Channel.EMAIL)
+        book_case(clinic, patient=patient, start=THURSDAY_9 + dt.timedelta(hours=hours))
+    clock.move_to(TUESDAY_9 + dt.timedelta(hours=4))
+    token, ids = claim_due(10)
+
+    assert list(send_batch(ids, token).values()) == ["sent"] * 3
+
+    # One handshake (with TLS and login, the slow part) for the batch, not one per message.
+    assert (smtp_server.connections, smtp_server.messages) == (1, 3)
+    assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 3
 
 
 # --- 5. SMS ---------------------------------------------------------------------------------------

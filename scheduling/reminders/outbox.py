@@ -1,10 +1,11 @@
 """Claiming due reminders and sending one: exactly once, whatever the broker does.
 
 claim_due() marks a batch of due rows with a claim token and a lease, skipping rows another
-dispatcher has locked. send_one() takes the row over with a conditional UPDATE (a repeated
-or stale task finds the token changed and does nothing), asks the channel whether the key
-was delivered already, sends if not, and marks the row sent only on the channel's say-so.
-No database transaction is open while the channel works.
+dispatcher has locked. send_batch() takes its rows over with a conditional UPDATE (a repeated
+or stale task finds the token changed and does nothing), asks the channel whether each key
+was delivered already, sends if not, and marks the rows sent only on the channel's say-so.
+A batch cut short (the task's soft time limit) still records what went out, and hands back
+the rows it never reached. No database transaction is open while the channel works.
 """
 
 from __future__ import annotations
@@ -16,12 +17,18 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from scheduling.models import Reminder, ReminderStatus
 from scheduling.reminders import texts
-from scheduling.reminders.channels import Channel, ChannelError, Outgoing, channel_for
+from scheduling.reminders.channels import (
+    Channel,
+    ChannelError,
+    Outgoing,
+    channel_for,
+    close_channels,
+)
 from scheduling.reminders.plan import out_of_quiet_hours
 
 
@@ -47,6 +54,40 @@ def claim_due(limit: int) -> tuple[uuid.UUID, list[int]]:
                 claim_token=token, claimed_until=now + _lease()
             )
     return token, ids
+
+
+# What composing and sending read, and no more: a full row of each of the five tables costs
+# more to turn into objects than the message costs to write. A field the texts start to use
+# must be added here, or each reminder pays a query to load it.
+_SEND_FIELDS = (
+    "kind",
+    "context",
+    "due_at",
+    "attempts",
+    "idempotency_key",
+    "appointment__start",
+    "appointment__patient__first_name",
+    "appointment__patient__email",
+    "appointment__patient__phone",
+    "appointment__patient__preferred_channel",
+    "appointment__procedure_type__name",
+    "appointment__provider__name",
+    "appointment__room__name",
+)
+
+
+def _taken(token: uuid.UUID) -> QuerySet[Reminder]:
+    """The rows a send took over, with what their messages need, in one query."""
+    return (
+        Reminder.objects.filter(claim_token=token)
+        .select_related(
+            "appointment__patient",
+            "appointment__procedure_type",
+            "appointment__provider",
+            "appointment__room",
+        )
+        .only(*_SEND_FIELDS)
+    )
 
 
 def _compose(reminder: Reminder, channel: str) -> Outgoing:
@@ -76,40 +117,73 @@ def send_batch(reminder_ids: Sequence[int], claim_token: str | uuid.UUID) -> dic
     their keys and marks them sent without sending again.
     """
     outcome = dict.fromkeys(reminder_ids, "skipped")  # sent, cancelled, or claimed again
+    mine = _take_over(reminder_ids, claim_token)
+    if mine is None:
+        return outcome
+    channels: dict[str, Channel] = {}
+    delivered: dict[str, list[int]] = defaultdict(list)
+    tried: list[int] = []
+    try:
+        for reminder in _taken(mine):
+            tried.append(reminder.pk)
+            # The patient's preference when it goes out, which may have changed since booking.
+            channel_name = reminder.appointment.patient.preferred_channel
+            channel = channels.setdefault(channel_name, channel_for(channel_name))
+            outcome[reminder.pk] = _deliver(reminder, channel, channel_name, mine)
+            if outcome[reminder.pk] == "sent":
+                delivered[channel_name].append(reminder.pk)
+    except BaseException:
+        _hand_back_untried(mine, tried)
+        raise
+    finally:
+        # Also when the loop ends early (the task's soft time limit, an error): what went out
+        # is recorded now, rather than left for a channel that cannot tell (SMTP) to repeat.
+        close_channels(channels.values())
+        _mark_sent(delivered, mine)
+    return outcome
+
+
+def _take_over(reminder_ids: Sequence[int], claim_token: str | uuid.UUID) -> uuid.UUID | None:
+    """Put a token of this send on the rows still claimed by `claim_token`; None if none are.
+
+    A repeated or stale task finds the dispatcher's token gone and takes nothing."""
     mine = uuid.uuid4()
     taken = Reminder.objects.filter(
         pk__in=list(reminder_ids), status=ReminderStatus.PENDING, claim_token=claim_token
     ).update(claim_token=mine, claimed_until=timezone.now() + _lease(), attempts=F("attempts") + 1)
-    if not taken:
-        return outcome
+    return mine if taken else None
 
-    reminders = Reminder.objects.filter(claim_token=mine).select_related(
-        "appointment__patient",
-        "appointment__procedure_type",
-        "appointment__provider",
-        "appointment__room",
-    )
-    channels: dict[str, Channel] = {}
-    delivered: dict[str, list[int]] = defaultdict(list)
-    for reminder in reminders:
-        # The patient's preference when it goes out, which may have changed since booking.
-        channel_name = reminder.appointment.patient.preferred_channel
-        channel = channels.setdefault(channel_name, channel_for(channel_name))
-        if not channel.delivered(str(reminder.idempotency_key)):
-            if reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
-                # Taken more often than it may be tried, and no try ever finished (each send
-                # hung until the task's time limit): stop, or it would come back forever.
-                outcome[reminder.pk] = _give_up(reminder, mine)
-                continue
-            try:
-                channel.send(_compose(reminder, channel_name))
-            except ChannelError as exc:
-                outcome[reminder.pk] = _failed_attempt(reminder, mine, exc)
-                continue
-        delivered[channel_name].append(reminder.pk)
-        outcome[reminder.pk] = "sent"
+
+def _deliver(reminder: Reminder, channel: Channel, channel_name: str, token: uuid.UUID) -> str:
+    """Send one taken reminder unless its channel has it already: sent, retry or failed."""
+    if channel.delivered(str(reminder.idempotency_key)):
+        return "sent"
+    if reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
+        # Taken more often than it may be tried, and no try ever finished (each send hung
+        # until the task's time limit): stop, or it would come back forever.
+        return _give_up(reminder, token)
+    try:
+        channel.send(_compose(reminder, channel_name))
+    except ChannelError as exc:
+        return _failed_attempt(reminder, token, exc)
+    return "sent"
+
+
+def _hand_back_untried(token: uuid.UUID, tried: list[int]) -> None:
+    """Rows a batch cut short never reached: claimable again at the next dispatch, and the
+    attempt counted when the batch took them does not count. The row whose send was cut
+    off keeps its lease and its attempt: that send may have gone out."""
+    Reminder.objects.filter(claim_token=token, status=ReminderStatus.PENDING).exclude(
+        pk__in=tried
+    ).update(claim_token=None, claimed_until=None, attempts=F("attempts") - 1)
+
+
+def _mark_sent(delivered: dict[str, list[int]], token: uuid.UUID) -> None:
     for channel_name, ids in delivered.items():
-        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.PENDING, claim_token=mine).update(
+        still_ours = Reminder.objects.filter(
+            pk__in=ids, status=ReminderStatus.PENDING, claim_token=token
+        )
+        still_ours.update(
             status=ReminderStatus.SENT,
             sent_at=timezone.now(),
             channel=channel_name,
@@ -117,7 +191,6 @@ def send_batch(reminder_ids: Sequence[int], claim_token: str | uuid.UUID) -> dic
             claim_token=None,
             claimed_until=None,
         )
-    return outcome
 
 
 def send_one(reminder_id: int, claim_token: str | uuid.UUID) -> str:
