@@ -44,6 +44,18 @@ def server_env(**settings: str) -> dict[str, str]:
     return env
 
 
+def development_server_env(database_url: str, var_dir: Path, secret_key: str) -> dict[str, str]:
+    """A server on the development settings (their file broker and channels need no Redis)
+    on the test's database, with the test process's key (API tokens are bound to it)."""
+    return server_env(
+        DATABASE_URL=database_url,
+        DEBUG="true",
+        SECRET_KEY=secret_key,
+        VAR_DIR=str(var_dir),
+        LOG_LEVEL="WARNING",
+    )
+
+
 def gunicorn_command(port: int, *, access_log: bool = False) -> list[str]:
     """gunicorn as production runs it: started in the project folder, so it reads
     gunicorn.conf.py (a web process: database timeouts, the log filter); one worker here."""
@@ -62,6 +74,20 @@ def gunicorn_command(port: int, *, access_log: bool = False) -> list[str]:
     if access_log:
         command += ["--access-logfile", "-"]
     return command
+
+
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections (the kernel completes the handshake from the
+    backlog) and never sends a byte: a server that hangs, or a firewall that swallows
+    replies."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
 
 
 def free_port() -> int:

@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -43,7 +42,15 @@ from scheduling.tasks import dispatch_due_reminders
 from tests.conftest import require_service
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import SmallClinic, booking_body, make_small_clinic
-from tests.servers import SETTINGS_ENV, Server, free_port, gunicorn_command, post, serve
+from tests.servers import (
+    SETTINGS_ENV,
+    Server,
+    free_port,
+    gunicorn_command,
+    post,
+    serve,
+    silent_port,
+)
 from tests.worker_harness import Worker, app_on_broker, wait_until, worker_env
 from tests.worker_harness import test_database_url as database_url_of_this_test
 
@@ -153,15 +160,8 @@ def assert_no_patient_in(log: str, patient: Patient) -> None:
 
 @pytest.fixture
 def silent_broker() -> Iterator[int]:
-    """A loopback port that accepts connections (the kernel completes the handshake from the
-    backlog) and never sends a byte: a Redis that hangs, or a firewall that swallows replies."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
+    with silent_port() as port:
+        yield port
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import time
 from collections.abc import Iterator
 
@@ -26,6 +25,7 @@ from rest_framework.test import APIClient
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import SmallClinic, local, post_booking
 from tests.servers import free_port
+from tests.servers import silent_port as listening_silently
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_at(local(2026, 11, 18, 10))]
 
@@ -57,15 +57,8 @@ def redis_cache(url: str, **more: object) -> dict[str, dict[str, object]]:
 
 @pytest.fixture
 def silent_port() -> Iterator[int]:
-    """A loopback port that accepts connections (the kernel completes the handshake from the
-    backlog) and never sends a byte: a Redis that hangs, or a firewall that swallows replies."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
+    with listening_silently() as port:
+        yield port
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from scheduling.models import (
 )
 from tests.factories import PatientFactory, PatientMedicationFactory
 from tests.scheduling_helpers import booking_body, local, make_small_clinic
-from tests.servers import free_port, gunicorn_command, post, serve, server_env
+from tests.servers import development_server_env, free_port, gunicorn_command, post, serve
 from tests.worker_harness import test_database_url as database_url_of_this_test
 
 MONDAY_MORNING = local(2026, 11, 2, 7, 0)
@@ -206,13 +206,7 @@ def test_a_calendar_and_a_room_edited_here_apply_to_the_next_booking_in_another_
 ):
     clinic = make_small_clinic()
     _, token_text = issue_token(make_staff("scheduler"))
-    env = server_env(
-        DATABASE_URL=database_url_of_this_test(),
-        DEBUG="true",
-        SECRET_KEY=settings.SECRET_KEY,
-        VAR_DIR=str(tmp_path / "var"),
-        LOG_LEVEL="WARNING",
-    )
+    env = development_server_env(database_url_of_this_test(), tmp_path / "var", settings.SECRET_KEY)
     today = timezone.localdate()
     monday = today + dt.timedelta(days=7 - today.weekday())
 

@@ -29,7 +29,7 @@ from procedures.models.rules import RuleBase
 from procedures.rules_tables import RULES_TABLES
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import booking_body, local, make_small_clinic
-from tests.servers import free_port, gunicorn_command, post, serve, server_env
+from tests.servers import development_server_env, free_port, gunicorn_command, post, serve
 from tests.worker_harness import test_database_url as database_url_of_this_test
 
 
@@ -81,14 +81,7 @@ def test_a_rule_edited_here_applies_to_the_next_booking_in_another_process(
     clinic = make_small_clinic()
     _, token_text = issue_token(make_staff("scheduler"))
     patient = PatientFactory()
-    env = server_env(
-        DATABASE_URL=database_url_of_this_test(),
-        # The development settings: their file broker and channels need no Redis here.
-        DEBUG="true",
-        SECRET_KEY=settings.SECRET_KEY,
-        VAR_DIR=str(tmp_path / "var"),
-        LOG_LEVEL="WARNING",
-    )
+    env = development_server_env(database_url_of_this_test(), tmp_path / "var", settings.SECRET_KEY)
     today = timezone.localdate()
     monday = today + dt.timedelta(days=7 - today.weekday())
     body = booking_body(clinic, patient.pk, local(monday.year, monday.month, monday.day, 9))

@@ -44,6 +44,20 @@ class ProcedureCodeField(CodeRelatedField):
         return found
 
 
+def row_id(field: RowField, data: Any) -> int:
+    """The id a row field was given, checked as the database would be asked it, without
+    asking: a whole number in the id column's range, else the field's own error."""
+    if isinstance(data, bool | float):
+        field.fail("incorrect_type", data_type=type(data).__name__)
+    try:
+        pk = int(data)
+    except (TypeError, ValueError):
+        field.fail("incorrect_type", data_type=type(data).__name__)
+    if not 1 <= pk <= MAX_ID:
+        field.fail("does_not_exist", pk_value=data)
+    return pk
+
+
 class KeptRowField(RowField):
     """A room or a provider by id, from the rows this process keeps (`kept`)."""
 
@@ -52,13 +66,7 @@ class KeptRowField(RowField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool | float):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        try:
-            pk = int(data)
-        except (TypeError, ValueError):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        found = self.kept().get(pk)
+        found = self.kept().get(row_id(self, data))
         if found is None:
             self.fail("does_not_exist", pk_value=data)
         return found
@@ -105,15 +113,7 @@ class PatientToLockField(RowField):
     view answers a missing one as this field's error (`missing_patient`)."""
 
     def to_internal_value(self, data: Any) -> Patient:
-        if isinstance(data, bool | float):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        try:
-            pk = int(data)
-        except (TypeError, ValueError):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 1 <= pk <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return Patient(pk=pk)
+        return Patient(pk=row_id(self, data))
 
 
 def missing_patient(patient: Patient) -> serializers.ValidationError:
