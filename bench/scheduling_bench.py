@@ -84,6 +84,19 @@ def bench_slot_search() -> dict[str, float]:
     }
 
 
+def booking_body(patient: int, provider: int, room: int, start: dt.datetime) -> dict:
+    """A booking the rules accept for a patient with no history: a sympathetic block."""
+    return {
+        "patient": patient,
+        "procedure_type": "SYMPATHETIC",
+        "region": "lumbar",
+        "side": "left",
+        "provider": provider,
+        "room": room,
+        "start": start.isoformat(),
+    }
+
+
 def _request(method: str, path: str, token: str, body: dict | None = None) -> int:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
@@ -226,15 +239,12 @@ def bench_booking() -> dict[str, float]:
                 "POST",
                 "/api/appointments/",
                 token,
-                {
-                    "patient": patients[index * per_client + n % per_client],
-                    "procedure_type": "SYMPATHETIC",
-                    "region": "lumbar",
-                    "side": "left",
-                    "provider": providers[index].pk,
-                    "room": rooms[index].pk,
-                    "start": starts[n].isoformat(),
-                },
+                booking_body(
+                    patients[index * per_client + n % per_client],
+                    providers[index].pk,
+                    rooms[index].pk,
+                    starts[n],
+                ),
             )
 
         def trivial(index: int, n: int) -> int:
@@ -304,15 +314,7 @@ def booking_queries() -> int:
             with CaptureQueriesContext(connection) as queries:
                 answer = client.post(
                     "/api/appointments/",
-                    {
-                        "patient": patient.pk,
-                        "procedure_type": "SYMPATHETIC",
-                        "region": "lumbar",
-                        "side": "left",
-                        "provider": provider.pk,
-                        "room": room.pk,
-                        "start": at_local(day, dt.time(hour)).isoformat(),
-                    },
+                    booking_body(patient.pk, provider.pk, room.pk, at_local(day, dt.time(hour))),
                     format="json",
                 )
             if answer.status_code != 201:

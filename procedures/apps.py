@@ -23,7 +23,7 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         post_save.connect(_new_payer_list, sender="clinic.Payer", dispatch_uid="new_payer_list")
-        from procedures.selectors import forget_rule_sets
+        from procedures import versioned
 
         # Every app's migrate, not only this one's: a partial migrate may leave any state.
-        post_migrate.connect(forget_rule_sets, dispatch_uid="forget_rule_sets")
+        post_migrate.connect(versioned.forget, dispatch_uid="forget_reference_data")

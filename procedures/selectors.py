@@ -125,16 +125,6 @@ def _stages(facets: list[FacetPathwayRule]) -> dict[str, Stage]:
     }
 
 
-def forget_rule_sets(**_: object) -> None:
-    """After a migrate: the schema and the rules may both have changed."""
-    versioned.forget()
-
-
-def rules_token() -> int | None:
-    """The rules version now (one small query, once per `versioned.one_reading()`)."""
-    return versioned.token()
-
-
 def rule_set_spec(rule_set: RuleSet) -> RuleSetSpec:
     """The active rules of a set as pure rule objects: built once per process and rules
     version (a dozen queries), then one query to check the version is still current."""
