@@ -68,6 +68,39 @@ class Room(models.Model):
         return self.name
 
 
+class EquipmentKind(models.Model):
+    """A kind of shared equipment a procedure may need: an RF generator, a portable C-arm."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Equipment(models.Model):
+    """One unit of shared equipment. It moves between the rooms of its site, so two cases
+    that need its kind at the same time need two units, however many rooms are free."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="equipment")
+    kind = models.ForeignKey(EquipmentKind, on_delete=models.PROTECT, related_name="units")
+    name = models.CharField(max_length=80)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["site__name", "kind__name", "name"]
+        verbose_name_plural = "equipment"
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="equipment_name_unique_per_site"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Provider(TimestampedModel):
     name = models.CharField(max_length=120)
     npi = models.CharField("NPI", max_length=10, unique=True, validators=[validate_npi])

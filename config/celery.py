@@ -19,6 +19,10 @@ app.conf.beat_schedule = {
         "task": "scheduling.tasks.dispatch_due_reminders",
         "schedule": 60.0,
     },
+    "sweep-waitlist-offers": {
+        "task": "scheduling.tasks.sweep_waitlist_offers",
+        "schedule": 60.0,
+    },
     "purge-expired-api-tokens": {
         "task": "clinic.tasks.purge_expired_tokens",
         "schedule": 3600.0,

@@ -504,6 +504,9 @@ REMINDER_DISPATCH_BATCH = int(os.environ.get("REMINDER_DISPATCH_BATCH", "500"))
 # Reminders per send task: a task's own cost (its claim, its database round trips, one mail
 # connection) is shared by its reminders; a task cut short by its time limit marks what it
 # sent and hands back the rest, so a large chunk loses nothing.
+# How many waiting entries a freed slot is checked against, longest-waiting first: each check
+# is a booking's reads, inside the cancellation's transaction.
+WAITLIST_MATCH_CANDIDATES = int(os.environ.get("WAITLIST_MATCH_CANDIDATES", "100"))
 REMINDER_SEND_CHUNK = int(os.environ.get("REMINDER_SEND_CHUNK", "100"))
 # The SMS channel: the development store (scheduling.reminders.channels.StoredSms) keeps
 # messages in a table; a real provider plugs in as another class with the same `send`.

@@ -38,8 +38,9 @@ RULES_TABLES = (
 
 # The other tables `procedures.versioned.kept` keeps per process (migration 0027): the hold
 # table, checklist templates, reminder rows, payers' lists, and the rooms, providers and
-# calendar booking checks. A table added here needs a migration creating its triggers.
-REFERENCE_TABLES = (
+# calendar booking checks. A table added here needs a migration creating its triggers
+# (0027 made those of the first list; each later list has its own).
+REFERENCE_TABLES_0027 = (
     "procedures_drug",
     "procedures_holdrule",
     "procedures_regionalbleedingrisk",
@@ -56,6 +57,9 @@ REFERENCE_TABLES = (
     "scheduling_roomclosure",
     "scheduling_clinicday",
 )
+# Shared equipment and its kinds (migration 0028): which units a booking may take.
+EQUIPMENT_TABLES = ("clinic_equipmentkind", "clinic_equipment")
+REFERENCE_TABLES = REFERENCE_TABLES_0027 + EQUIPMENT_TABLES
 
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
 PG_FUNCTION = "procedures_rules_changed"

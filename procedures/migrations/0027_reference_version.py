@@ -4,15 +4,15 @@ clinic's calendar): each process keeps them too (`procedures.versioned`)."""
 
 from django.db import migrations
 
-from procedures.rules_tables import REFERENCE_TABLES, create_triggers, drop_triggers
+from procedures.rules_tables import REFERENCE_TABLES_0027, create_triggers, drop_triggers
 
 
 def forward(apps, schema_editor):
-    create_triggers(schema_editor, REFERENCE_TABLES)
+    create_triggers(schema_editor, REFERENCE_TABLES_0027)
 
 
 def backward(apps, schema_editor):
-    drop_triggers(schema_editor, REFERENCE_TABLES, function=False)
+    drop_triggers(schema_editor, REFERENCE_TABLES_0027, function=False)
 
 
 class Migration(migrations.Migration):

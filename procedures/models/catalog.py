@@ -39,6 +39,15 @@ class ProcedureType(models.Model):
     uses_contrast = models.BooleanField(default=False)
     steroid = models.BooleanField(default=False)
     sedation = models.BooleanField(default=False)
+    equipment_kind = models.ForeignKey(
+        "clinic.EquipmentKind",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Shared equipment a case needs for its whole length (a unit is booked with "
+        "it). Empty: none beyond the room.",
+    )
     prior_auth_required = models.BooleanField(
         default=False,
         help_text="A new payer's authorization list starts with this procedure (self-pay "

@@ -15,6 +15,16 @@ from scheduling.models.core import (
     WorkingHours,
 )
 from scheduling.models.reminders import Reminder, ReminderKind, ReminderStatus, SentSms
+from scheduling.models.waitlist import (
+    LIVE_OFFERS,
+    FreedReason,
+    FreedSlot,
+    OfferStatus,
+    WaitlistEntry,
+    WaitlistMatch,
+    WaitlistPolicy,
+    WaitlistStatus,
+)
 from scheduling.models.workflow import AppointmentHold, ChecklistItem, FollowUp
 
 __all__ = [
@@ -26,6 +36,10 @@ __all__ = [
     "ClinicDay",
     "ClinicHours",
     "FollowUp",
+    "FreedReason",
+    "FreedSlot",
+    "LIVE_OFFERS",
+    "OfferStatus",
     "PostgresExclusionConstraint",
     "ProviderDayException",
     "Reminder",
@@ -35,6 +49,10 @@ __all__ = [
     "SentSms",
     "Status",
     "TsTzRange",
+    "WaitlistEntry",
+    "WaitlistMatch",
+    "WaitlistPolicy",
+    "WaitlistStatus",
     "Weekday",
     "WorkingHours",
 ]

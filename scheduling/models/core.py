@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
-from clinic.models import Patient, Provider, Room
+from clinic.models import Equipment, Patient, Provider, Room
 from clinic.validators import validate_clinic_date
 from procedures.choices import Region, Side
 from procedures.models import ProcedureType
@@ -219,6 +219,10 @@ class Appointment(models.Model):
     side = models.CharField(max_length=10, choices=Side.choices)
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    # The unit of shared equipment the procedure needs (an RF generator), busy for the case.
+    equipment = models.ForeignKey(
+        Equipment, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
     # Spinal levels treated (`L4-L5`, `S1`); empty when not given, which the level rules
     # read as one level, and the pathway rules as matching every level.
     levels = models.JSONField(default=list, blank=True, validators=[validate_levels])
@@ -307,6 +311,8 @@ class Appointment(models.Model):
             _no_overlap("no_provider_overlap", "provider", "end"),
             _no_overlap("no_room_overlap", "room", "room_busy_until"),
             _no_overlap("no_patient_overlap", "patient", "end"),
+            # NULL = NULL is not true, so cases without equipment never clash here.
+            _no_overlap("no_equipment_overlap", "equipment", "end"),
         ]
 
     def __str__(self) -> str:
