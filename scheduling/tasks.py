@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from scheduling.reminders import outbox
+from scheduling.waitlist import offers
 
 # Bounds one dispatcher run, so a backlog drains over a few ticks rather than in one long task.
 MAX_BATCHES_PER_RUN = 20
@@ -31,3 +32,15 @@ def dispatch_due_reminders() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def send_reminders(reminder_ids: list[int], claim_token: str) -> dict[int, str]:
     return outbox.send_batch(reminder_ids, claim_token)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_waitlist_offer(match_id: int) -> str:
+    return offers.send_offer(match_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_waitlist_offers() -> dict[str, int]:
+    """Expire offers past their reply-by time (offering the next patient), and send queued
+    offers a lost task or quiet hours left behind. Runs every minute from beat."""
+    return {"expired": offers.expire_offers(), "sent": offers.send_queued()}

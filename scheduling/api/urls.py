@@ -1,8 +1,18 @@
 from django.urls import path
 
-from scheduling.api import medications, patients, reminders, views, workflow
+from scheduling.api import medications, patients, reminders, views, waitlist, workflow
 
 urlpatterns = [
+    path("waitlist/", waitlist.WaitlistList.as_view(), name="waitlist-list"),
+    path("waitlist/<int:pk>/", waitlist.WaitlistDetail.as_view(), name="waitlist-detail"),
+    path("freed-slots/", waitlist.FreedSlotList.as_view(), name="freed-slot-list"),
+    path("freed-slots/<int:pk>/book/", waitlist.FreedSlotBook.as_view(), name="freed-slot-book"),
+    path("freed-slots/<int:pk>/offer/", waitlist.FreedSlotOffer.as_view(), name="freed-slot-offer"),
+    path(
+        "freed-slots/<int:pk>/decline/",
+        waitlist.FreedSlotDecline.as_view(),
+        name="freed-slot-decline",
+    ),
     path("worklist/", workflow.Worklist.as_view(), name="worklist"),
     path(
         "appointments/<int:pk>/checklist/",

@@ -11,10 +11,11 @@ from clinic.services import lock_patient
 from scheduling import workflow
 from scheduling.availability import local_date
 from scheduling.errors import ChecklistIncomplete, InvalidCancelCause, InvalidTransition
-from scheduling.models import Appointment, CancelCause, ReminderKind, Status
+from scheduling.models import Appointment, CancelCause, FreedReason, ReminderKind, Status
 from scheduling.recheck import recheck_after_commit
 from scheduling.reminders import plan as reminder_plan
 from scheduling.states import require_transition
+from scheduling.waitlist.matching import slot_freed
 
 Actor = AbstractBaseUser | None
 
@@ -71,7 +72,7 @@ def appointment_cancel(
     reminder_plan.cancel_pending(locked)
     # A case that made another refused (a limit, a spacing) no longer counts.
     recheck_after_commit(locked.patient_id)
-    return _move(
+    cancelled = _move(
         locked,
         Status.CANCELLED,
         acting_user=acting_user,
@@ -79,6 +80,16 @@ def appointment_cancel(
         reason=reason,
         extra_fields={"cancel_reason": reason, "cancel_cause": cause},
     )
+    # The time it leaves, matched against the waitlist before this commits.
+    slot_freed(
+        cancelled,
+        start=cancelled.start,
+        end=cancelled.end,
+        provider_id=cancelled.provider_id,
+        room_id=cancelled.room_id,
+        reason=FreedReason.CANCELLED,
+    )
+    return cancelled
 
 
 @transaction.atomic
