@@ -14,6 +14,7 @@ from scheduling.pages import (
     patient_history,
     patients,
     station,
+    waitlist,
 )
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -26,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *appointments.urlpatterns,
     *calendar.urlpatterns,
     *station.urlpatterns,
+    *waitlist.urlpatterns,
     *dashboard.urlpatterns,
     *dashboard_stuck.urlpatterns,
 ]

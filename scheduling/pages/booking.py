@@ -43,8 +43,10 @@ from scheduling.pages.booking_forms import (
 from scheduling.pages.booking_support import patient_from, pick_patient
 from scheduling.pages.booking_why import book_why
 from scheduling.pages.common import acting_user, page_context, render_page, role_required
+from scheduling.pages.waitlist import waitlist_url
 from scheduling.preview import preview_booking
 from scheduling.slots import Slot, SlotQuery, candidate_rooms, find_slots
+from scheduling.waitlist import selectors as waitlist_selectors
 
 SEARCH_DAYS = 30  # how far one search looks ahead of its first day
 
@@ -246,8 +248,11 @@ def render_search(
         "notice": notice,
         "search_days": SEARCH_DAYS,
         "change_patient_url": reverse("book"),
+        "waiting": waitlist_selectors.entries(patient=patient),
         **_results(patient, form),
     }
+    if "case" in context:
+        context["waitlist_url"] = waitlist_url(context["case"], context.get("from_day"))
     if refusal is not None and refusal.eligible_from is not None and "case" in context:
         context["refusal_search_url"] = book_url(context["case"], **{"from": refusal.eligible_from})
     htmx = getattr(request, "htmx", None)

@@ -36,7 +36,9 @@ from scheduling.pages.case_sections import (
     override_of,
 )
 from scheduling.pages.common import render_page
+from scheduling.pages.waitlist import freed_views
 from scheduling.states import can_move
+from scheduling.waitlist.selectors import freed_by_case
 
 TEMPLATE = "scheduling/appointments/detail.html"
 # One item's row, with the progress, actions and history as htmx out-of-band swaps.
@@ -130,6 +132,10 @@ def case_context(
     if follow_up_form is None and actions.follow_up:
         follow_up_form = FollowUpForm(initial={"assessed_on": timezone.localdate()})
     authorization = authorization_for(case, items)
+    # The times this case freed (cancelled, moved), for the desk to fill from the waitlist.
+    schedules = bool(roles_of(request.user) & SCHEDULING)
+    freed = freed_views(freed_by_case(case)) if schedules else []
+    shown(request, [m.entry.patient_id for view in freed for m in view.matches])
     history = case_history(case, checklist_items=items)
     return {
         "case": case,
@@ -148,6 +154,7 @@ def case_context(
         "history": history,
         "override": override_of(case, history, items),
         "flags": attention_list(case),
+        "freed": freed,
         "actions": actions,
         "check_in_refusal": check_in_refusal,
         "override_form": override_form,

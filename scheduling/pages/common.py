@@ -40,6 +40,7 @@ NAVIGATION = (
     NavItem("desk", "Desk", SCHEDULING),
     NavItem("station", "Station", NURSING),
     NavItem("patients", "Patients", ALL_ROLES),
+    NavItem("waitlist", "Waitlist", SCHEDULING),
     NavItem("calendar", "Calendar", ALL_ROLES),
 )
 

@@ -29,6 +29,7 @@ from scheduling.patient_summary import (
     recent_rows,
     search_rows,
 )
+from scheduling.waitlist import selectors as waitlist_selectors
 
 PAGE_SIZE = 25
 # The clinic writes dates month first; ISO dates are accepted too.
@@ -157,6 +158,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit_history": bool(roles_of(request.user) & NURSING),
         "can_edit_details": bool(roles_of(request.user) & SCHEDULING),
     }
+    context["waitlist"] = waitlist_selectors.entries(patient=patient)
     if roles_of(request.user) & MANAGERS:
         context["who_looked"] = who_looked(patient.pk)
     return render_page(request, "scheduling/patients/detail.html", context)
