@@ -64,7 +64,13 @@ def live_matches(freed: FreedSlot) -> list[WaitlistMatch]:
 
 
 def _with_live(slots: QuerySet[FreedSlot]) -> QuerySet[FreedSlot]:
-    return slots.select_related("provider", "room", "appointment").prefetch_related(
+    return slots.select_related(
+        "provider",
+        "room",
+        "appointment",
+        "filled_by__patient",
+        "filled_by__procedure_type",
+    ).prefetch_related(
         Prefetch("matches", queryset=_live_matches(), to_attr="live")
     )
 
