@@ -18,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from clinic.roles import Role
 from procedures.models import ProcedureHistory
+from scheduling.models import FreedReason, FreedSlot
+from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory
 from tests.pages_helpers import page_text
 from tests.scheduling_helpers import book_case, local, make_small_clinic
@@ -88,11 +90,30 @@ def objects(db: None) -> Iterator[dict[str, int]]:
             performed_on=dt.date(2026, 9, 1),
             relief_percent=60,
         )
+        waiting = waitlist_add(
+            patient=patient,
+            procedure_type=clinic.procedure("ESI_IL"),
+            region="lumbar",
+            side="left",
+            earliest=dt.date(2026, 11, 18),
+            latest=dt.date(2026, 12, 18),
+            acting_user=None,
+        )
+        freed = FreedSlot.objects.create(
+            appointment=case,
+            reason=FreedReason.MOVED,
+            start=case.start,
+            end=case.end,
+            provider=case.provider,
+            room=case.room,
+        )
         yield {
             "patients": patient.pk,
             "appointments": case.pk,
             "checklist": item.pk,
             "history": entry.pk,
+            "waitlist": waiting.pk,
+            "freed-slots": freed.pk,
         }
 
 

@@ -245,7 +245,9 @@ def test_the_case_page_reads_as_many_queries_with_2_or_20_reminders_and_history_
     few, many = _queries(client, small), _queries(client, large)
 
     assert few == many
-    assert many <= 12
+    # Twelve for the case, two for the times it freed and their waiting patients (the
+    # manager schedules too).
+    assert many <= 14
 
 
 # --- Reschedule ---------------------------------------------------------------------------------

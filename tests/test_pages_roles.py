@@ -25,8 +25,10 @@ from clinic.permissions import ALL_ROLES, MANAGERS, NURSING, SCHEDULING
 from clinic.roles import Role
 from procedures import services as procedure_services
 from scheduling import urls as page_urls
+from scheduling.models import FreedReason, FreedSlot
 from scheduling.pages import account
 from scheduling.pages.common import role_required
+from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory
 from tests.pages_helpers import page_text
 from tests.scheduling_helpers import book_case, case_done_here, local, make_small_clinic
@@ -67,6 +69,14 @@ MATRIX = [
     Door("case-reschedule", "POST", SCHEDULING),
     Door("case-cancel", "GET", SCHEDULING),
     Door("case-cancel", "POST", SCHEDULING),
+    # The waitlist, and the times cancellations and moves free for it.
+    Door("waitlist", "GET", SCHEDULING),
+    Door("waitlist-new", "GET", SCHEDULING),
+    Door("waitlist-new", "POST", SCHEDULING),
+    Door("waitlist-remove", "POST", SCHEDULING),
+    Door("freed-book", "POST", SCHEDULING),
+    Door("freed-offer", "POST", SCHEDULING),
+    Door("freed-decline", "POST", SCHEDULING),
     # The nurses: the station, the checklist, the day's steps and the outcome.
     Door("station", "GET", NURSING),
     Door("station-print", "GET", NURSING),
@@ -99,6 +109,8 @@ class Objects:
     today: int  # a case later today
     done: int  # a case completed on Monday
     entry: int  # a procedure of Alice's done elsewhere
+    waiting: int  # Alice's waitlist entry
+    freed: int  # the time a move of tomorrow's case left
 
 
 @pytest.fixture
@@ -119,7 +131,24 @@ def objects(db: None) -> Objects:
         relief_percent=70,
         acting_user=None,
     )
-    return Objects(alice.pk, case.pk, item.pk, today.pk, done.pk, entry.pk)
+    waiting = waitlist_add(
+        patient=alice,
+        procedure_type=clinic.procedure("ESI_IL"),
+        region="lumbar",
+        side="left",
+        earliest=dt.date(2026, 11, 18),
+        latest=dt.date(2026, 12, 18),
+        acting_user=None,
+    )
+    freed = FreedSlot.objects.create(
+        appointment=case,
+        reason=FreedReason.MOVED,
+        start=case.start,
+        end=case.end,
+        provider=case.provider,
+        room=case.room,
+    )
+    return Objects(alice.pk, case.pk, item.pk, today.pk, done.pk, entry.pk, waiting.pk, freed.pk)
 
 
 def url_for(name: str, objects: Objects) -> str:
@@ -129,6 +158,10 @@ def url_for(name: str, objects: Objects) -> str:
         "case-checklist-item": [objects.case, objects.item],
         "patient-history-entry": [objects.patient, objects.entry],
         "dashboard-export": ["volume"],
+        "waitlist-remove": [objects.waiting],
+        "freed-book": [objects.freed],
+        "freed-offer": [objects.freed],
+        "freed-decline": [objects.freed],
     }
     if name.startswith(("appointment", "case-")) and name not in args:
         args[name] = [objects.case]

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 
 from clinic.errors import DomainError
 from clinic.models import Patient
-from clinic.permissions import ALL_ROLES, SCHEDULING
+from clinic.permissions import SCHEDULING
 from clinic.read_audit import shown
 from scheduling.models import LIVE_OFFERS, FreedSlot, OfferStatus, WaitlistEntry, WaitlistMatch
 from scheduling.pages.booking_forms import Case
+from scheduling.pages.booking_support import pick_patient
 from scheduling.pages.common import acting_user, render_page, role_required
 from scheduling.pages.waitlist_forms import WaitlistForm
 from scheduling.waitlist import offers, selectors
@@ -80,6 +81,10 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @role_required(SCHEDULING)
 def waitlist_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
+    if not source.get("patient"):
+        return pick_patient(
+            request, url_name="waitlist-new", heading="Put on the waitlist: which patient?"
+        )
     patient = get_object_or_404(Patient, pk=_id(source.get("patient")))
     form = (
         WaitlistForm(request.POST)
@@ -129,7 +134,7 @@ def _id(value: Any) -> int:
     return number if 0 < number < 2**63 else 0
 
 
-@role_required(ALL_ROLES)
+@role_required(SCHEDULING)
 def waitlist_list(request: HttpRequest) -> HttpResponse:
     entries = selectors.entries()
     shown(request, [e.patient_id for e in entries])

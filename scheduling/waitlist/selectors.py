@@ -76,8 +76,17 @@ def _with_live(slots: QuerySet[FreedSlot]) -> QuerySet[FreedSlot]:
 
 
 def freed_by_case(case: Appointment) -> list[FreedSlot]:
-    """The slots a case left (its cancellation, its moves), latest first, with their matches."""
-    return list(_with_live(FreedSlot.objects.filter(appointment=case)).order_by("-created_at"))
+    """The slots a case left (its cancellation, its moves), latest first, with their matches:
+    two queries whether it left none or many, so the case page reads a fixed number."""
+    slots = list(
+        FreedSlot.objects.filter(appointment=case)
+        .select_related("provider", "room", "filled_by__patient", "filled_by__procedure_type")
+        .order_by("-created_at")
+    )
+    matches = list(_live_matches().filter(freed_slot__appointment=case))
+    for slot in slots:
+        slot.live = [m for m in matches if m.freed_slot_id == slot.pk]  # type: ignore[attr-defined]
+    return slots
 
 
 def still_free(slots: Sequence[FreedSlot]) -> list[FreedSlot]:
