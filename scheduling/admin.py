@@ -1,5 +1,6 @@
-"""Hours, closures and the clinic's days, as managers edit them (audited); cases, reminders
-and sent messages, as the services write them (listed and shown, each look audited)."""
+"""Hours, closures, the clinic's days and the waitlist policy, as managers edit them
+(audited); cases, reminders, waitlist entries and sent messages, as the services write them
+(listed and shown, each look audited)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib import admin
 from django.db import models
+from django.http import HttpRequest
 
 from clinic.admin_audit import AuditedAdmin, ReadOnlyAdmin
 from clinic.admin_reads import ReadAuditedAdmin
@@ -18,6 +20,8 @@ from scheduling.models import (
     Reminder,
     RoomClosure,
     SentSms,
+    WaitlistEntry,
+    WaitlistPolicy,
     WorkingHours,
 )
 
@@ -86,3 +90,23 @@ class SentSmsAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
         return Reminder.objects.filter(idempotency_key__in=keys).values_list(
             "patient_id", flat=True
         )
+
+
+@admin.register(WaitlistPolicy)
+class WaitlistPolicyAdmin(AuditedAdmin):
+    """One row (seeded by migration): how freed slots are offered to waiting patients."""
+
+    list_display = ["__str__", "offer_automatically", "reply_within_minutes", "notice_hours"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not WaitlistPolicy.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
+    list_display = ["created_at", "patient", "procedure_type", "earliest", "latest", "status"]
+    list_filter = ["status", "procedure_type"]
+    search_fields = ["patient__mrn", "patient__last_name"]

@@ -11,7 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scheduling import services
-from scheduling.models import Appointment, FreedSlot, OfferStatus, WaitlistEntry, WaitlistStatus
+from scheduling.models import (
+    Appointment,
+    FreedSlot,
+    OfferStatus,
+    WaitlistEntry,
+    WaitlistPolicy,
+    WaitlistStatus,
+)
 from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import book_case, local
@@ -229,3 +236,24 @@ def test_the_desk_reads_a_fixed_number_of_queries_whatever_the_freed_slots(clini
     with CaptureQueriesContext(connection) as four:
         desk.get("/desk/")
     assert len(four) == len(one)
+
+
+def test_a_manager_edits_the_waitlist_policy_in_the_admin(clinic, pages_as):
+    manager = pages_as("manager")
+    url = "/admin/scheduling/waitlistpolicy/1/change/"
+    assert manager.get(url).status_code == 200
+    answer = manager.post(
+        url, {"offer_automatically": "on", "reply_within_minutes": "45", "notice_hours": "4"}
+    )
+    assert answer.status_code == 302
+    policy = WaitlistPolicy.objects.get(pk=1)
+    assert (policy.offer_automatically, policy.reply_within_minutes, policy.notice_hours) == (
+        True,
+        45,
+        4,
+    )
+    # Under five minutes is no time to answer: refused in the form, nothing saved.
+    refused = manager.post(url, {"reply_within_minutes": "1", "notice_hours": "4"})
+    assert refused.status_code == 200
+    assert WaitlistPolicy.objects.get(pk=1).reply_within_minutes == 45
+    assert pages_as("scheduler").get(url).status_code in (302, 403)
