@@ -69,6 +69,8 @@ def test_a_scheduler_puts_a_patient_on_the_waitlist_and_lists_it(clinic, schedul
         ({"side": "both"}, "side"),
         ({"preferred_providers": [999999]}, "preferred_providers"),
         ({"levels": ["C4-C5"]}, "levels"),
+        ({"levels": ["L4-L5\x00"]}, "levels"),
+        ({"preferred_providers": [10**23]}, "preferred_providers"),
         ({"patient": 10**12}, "patient"),
     ],
 )

@@ -321,6 +321,18 @@ QUERIES = [
         200,
         None,
     ),
+    # The waitlist and the freed times.
+    ("waitlist-patient-huge", "scheduler", "/api/waitlist/?patient=" + HUGE, 400, "patient"),
+    ("waitlist-status-nul", "scheduler", "/api/waitlist/?status=%00", 400, "status"),
+    (
+        "waitlist-procedure-nul",
+        "scheduler",
+        "/api/waitlist/?procedure_type=%00",
+        400,
+        "procedure_type",
+    ),
+    ("freed-after-nul", "scheduler", "/api/freed-slots/?after=%00", 400, "after"),
+    ("freed-after-year-1", "scheduler", "/api/freed-slots/?after=0001-01-01T00:00", 400, "after"),
     # The worklist takes no parameters: any given are ignored, whatever they hold.
     (
         "worklist-ignores-params",
@@ -368,6 +380,11 @@ PATHS = [
     ("nurse", "delete", "/api/patients/{patient}/medications/{huge}/"),
     ("scheduler", "post", "/api/patients/{huge}/prior-authorizations/"),
     ("scheduler", "patch", "/api/prior-authorizations/{huge}/"),
+    ("scheduler", "get", "/api/waitlist/{huge}/"),
+    ("scheduler", "delete", "/api/waitlist/{huge}/"),
+    ("scheduler", "post", "/api/freed-slots/{huge}/book/"),
+    ("scheduler", "post", "/api/freed-slots/{huge}/offer/"),
+    ("scheduler", "post", "/api/freed-slots/{huge}/decline/"),
 ]
 
 
@@ -430,6 +447,15 @@ NEW_PATIENT = ("scheduler", "post", "/api/patients/")
 PROVIDERS = ("manager", "post", "/api/providers/")
 ROOMS = ("manager", "post", "/api/rooms/")
 TICK = ("nurse", "patch", "/api/appointments/{case}/checklist/{item}/")
+WAITLIST = ("scheduler", "post", "/api/waitlist/")
+WAITLIST_BODY = {
+    "patient": "{patient}",
+    "procedure_type": "ESI_IL",
+    "region": "lumbar",
+    "side": "right",
+    "earliest": "2026-11-18",
+    "latest": "2026-12-18",
+}
 NEW_PATIENT_BODY = {
     "mrn": "H-1",
     "first_name": "Ada",
@@ -440,6 +466,16 @@ NEW_PATIENT_BODY = {
 ROOM_BODY = {"name": "Suite 9", "site": "Main campus", "fluoroscopy": True}
 
 BODIES = [
+    (
+        "waitlist-earliest-year-1",
+        WAITLIST,
+        {**WAITLIST_BODY, "earliest": "0001-01-01"},
+        400,
+        "earliest",
+    ),
+    ("waitlist-latest-9999", WAITLIST, {**WAITLIST_BODY, "latest": "9999-12-31"}, 400, "latest"),
+    ("waitlist-patient-huge", WAITLIST, {**WAITLIST_BODY, "patient": int(HUGE)}, 400, "patient"),
+    ("waitlist-note-nul", WAITLIST, {**WAITLIST_BODY, "note": "x\x00"}, 400, "note"),
     ("book-start-9999", BOOK, _book(start="9999-12-31T09:00:00-05:00"), 400, "start"),
     ("book-start-year-1-east", BOOK, _book(start=FAR_EAST_FIRST_DAY), 400, "start"),
     ("book-start-9999-west", BOOK, _book(start=FAR_WEST_LAST_DAY), 400, "start"),
@@ -724,6 +760,8 @@ RAW = [
         "room",
     ),
     ("cancel-null-body", CANCEL, "null", JSON, 400, "non_field_errors"),
+    ("waitlist-patient-1e400", WAITLIST, '{"patient": 1e400}', JSON, 400, "patient"),
+    ("waitlist-list-body", WAITLIST, "[]", JSON, 400, "non_field_errors"),
     ("cancel-list-body", CANCEL, "[]", JSON, 400, "non_field_errors"),
 ]
 

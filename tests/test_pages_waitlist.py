@@ -257,3 +257,31 @@ def test_a_manager_edits_the_waitlist_policy_in_the_admin(clinic, pages_as):
     assert refused.status_code == 200
     assert WaitlistPolicy.objects.get(pk=1).reply_within_minutes == 45
     assert pages_as("scheduler").get(url).status_code in (302, 403)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("earliest", "0001-01-01"), ("latest", "9999-12-31"), ("levels", "L4-L5\x00")],
+)
+def test_absurd_values_are_refused_beside_their_field(clinic, pages_as, field, value):
+    patient = PatientFactory()
+    body = {
+        "patient": patient.pk,
+        "procedure_type": "ESI_IL",
+        "region": "lumbar",
+        "side": "right",
+        "earliest": "2027-03-01",
+        "latest": "2027-03-31",
+        field: value,
+    }
+    answer = pages_as("scheduler").post("/waitlist/new/", body)
+    assert answer.status_code == 200
+    assert f'id="id_{field}_error"' in answer.content.decode()
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_an_unknown_or_absurd_patient_is_not_found(clinic, pages_as):
+    desk = pages_as("scheduler")
+    assert desk.get("/waitlist/new/?patient=99999999999999999999999").status_code == 404
+    assert desk.get("/waitlist/new/?patient=abc").status_code == 404
+    assert desk.post("/freed-slots/99999999999999999999999/book/").status_code == 404
