@@ -4,7 +4,16 @@ from django.contrib import admin
 from clinic import admin_lockouts  # noqa: F401
 from clinic.admin_audit import AuditedAdmin, ReadOnlyAdmin
 from clinic.admin_reads import ReadAuditedAdmin
-from clinic.models import AuditEvent, Patient, Payer, Provider, Room, Site
+from clinic.models import (
+    AuditEvent,
+    Equipment,
+    EquipmentKind,
+    Patient,
+    Payer,
+    Provider,
+    Room,
+    Site,
+)
 
 
 # Reference data a manager edits here is audited like the rules: deleting a payer, say,
@@ -25,6 +34,23 @@ class RoomAdmin(AuditedAdmin):
     list_display = ["name", "site", "fluoroscopy", "turnover_minutes", "active"]
     list_filter = ["site", "fluoroscopy", "active"]
     list_editable = ["turnover_minutes", "active"]
+
+
+# Shared equipment: a procedure that needs a kind (the catalog's "equipment kind") takes a
+# free unit of it at the room's site; a site without one cannot host the procedure.
+@admin.register(EquipmentKind)
+class EquipmentKindAdmin(AuditedAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "site", "active"]
+    list_filter = ["site", "kind", "active"]
+    list_editable = ["active"]
+    list_select_related = ["kind", "site"]
+    search_fields = ["name"]
 
 
 @admin.register(Provider)

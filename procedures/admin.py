@@ -49,8 +49,17 @@ class RegionalRiskInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(ProcedureType)
 class ProcedureTypeAdmin(AuditedAdmin):
-    list_display = ["code", "name", "duration_minutes", "family", "bleeding_risk", "active"]
-    list_filter = ["family", "bleeding_risk", "requires_fluoroscopy", "active"]
+    list_display = [
+        "code",
+        "name",
+        "duration_minutes",
+        "family",
+        "bleeding_risk",
+        "equipment_kind",
+        "active",
+    ]
+    list_filter = ["family", "bleeding_risk", "requires_fluoroscopy", "equipment_kind", "active"]
+    list_select_related = ["equipment_kind"]
     list_editable = ["duration_minutes", "active"]
     search_fields = ["code", "name"]
     inlines = [RegionalRiskInline]

@@ -286,6 +286,8 @@ class BusyIndex:
     providers: dict[int, Timeline]
     rooms: dict[int, Timeline]
     patient: Timeline
+    # Units of shared equipment (an RF generator): busy for the case itself, no turnover.
+    equipment: dict[int, Timeline] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -297,11 +299,15 @@ class BusyIndex:
         room_ids: Iterable[int],
         patient_id: int | None = None,
         exclude_appointment_id: int | None = None,
+        equipment_ids: Iterable[int] = (),
     ) -> BusyIndex:
         """Every active appointment that touches [start, end) for these resources: one query."""
         who = Q(provider_id__in=list(provider_ids)) | Q(room_id__in=list(room_ids))
         if patient_id is not None:
             who |= Q(patient_id=patient_id)
+        units = set(equipment_ids)
+        if units:
+            who |= Q(equipment_id__in=sorted(units))
         touching = (
             Appointment.objects.filter(who, status__in=ACTIVE_STATUSES)
             # The lower bound on `start` lets the index stop scanning: a case (with its
@@ -310,22 +316,38 @@ class BusyIndex:
         )
         if exclude_appointment_id is not None:
             touching = touching.exclude(pk=exclude_appointment_id)
-        rows = touching.values_list(
-            "id", "provider_id", "room_id", "patient_id", "start", "end", "room_busy_until"
-        )
+        columns = ["id", "provider_id", "room_id", "patient_id", "start", "end", "room_busy_until"]
+        if units:
+            columns.append("equipment_id")
         by_provider: dict[int, list[Busy]] = defaultdict(list)
         by_room: dict[int, list[Busy]] = defaultdict(list)
         by_patient: list[Busy] = []
-        for pk, provider_id, room_id, row_patient_id, row_start, row_end, room_until in rows:
+        by_unit: dict[int, list[Busy]] = defaultdict(list)
+        for row in touching.values_list(*columns):
+            pk, provider_id, room_id, row_patient_id, row_start, row_end, room_until = row[:7]
             by_provider[provider_id].append(Busy(row_start, row_end, pk))
             by_room[room_id].append(Busy(row_start, room_until, pk))
             if row_patient_id == patient_id:
                 by_patient.append(Busy(row_start, row_end, pk))
+            if units and row[7] in units:
+                by_unit[row[7]].append(Busy(row_start, row_end, pk))
         return cls(
             providers={k: Timeline.build(v) for k, v in by_provider.items()},
             rooms={k: Timeline.build(v) for k, v in by_room.items()},
             patient=Timeline.build(by_patient),
+            equipment={k: Timeline.build(v) for k, v in by_unit.items()},
         )
+
+    def unit_busy(self, unit_id: int, start: dt.datetime, end: dt.datetime) -> Busy | None:
+        """A case that has the unit during [start, end), or None when it is free then."""
+        timeline = self.equipment.get(unit_id)
+        return timeline.overlap(start, end) if timeline is not None else None
+
+    def free_unit(
+        self, unit_ids: Iterable[int], start: dt.datetime, end: dt.datetime
+    ) -> int | None:
+        """The first of these units free for [start, end), or None when all are in use."""
+        return next((u for u in unit_ids if self.unit_busy(u, start, end) is None), None)
 
     def clash(
         self,

@@ -1,4 +1,5 @@
-"""The calendar's read side: a day or a week of lanes, one per provider or room.
+"""The calendar's read side: a day or a week of lanes, one per provider, room or unit of
+shared equipment.
 
 It asks the same `Calendar` that slot search and booking ask (clinic hours, closed days and
 public holidays, working hours and days off) and reads the window's cases in one query with
@@ -16,7 +17,7 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from clinic.models import Provider, Room
+from clinic.models import Equipment, Provider, Room
 from clinic.selectors import providers_active, rooms_active
 from procedures.models import ProcedureType
 from scheduling.availability import MAX_CASE_SPAN, Calendar, clinic_zone, local_day_bounds
@@ -41,6 +42,7 @@ from scheduling.calendar_layout import (
     subtract,
 )
 from scheduling.models import ACTIVE_STATUSES, Appointment, RoomClosure
+from scheduling.selectors import kept_equipment
 from scheduling.slots import ceil_to_grid
 
 __all__ = ["By", "Grid", "build_grid", "calendar_cases"]
@@ -58,6 +60,7 @@ CASE_FIELDS = (
     "procedure_type",
     "provider",
     "room",
+    "equipment",
 )
 
 
@@ -66,7 +69,7 @@ def calendar_cases(
 ) -> QuerySet[Appointment]:
     """Every case touching [start, end), with what a block shows: one query for the window."""
     cases = Appointment.objects.select_related(
-        "patient", "procedure_type", "provider", "room"
+        "patient", "procedure_type", "provider", "room", "equipment"
     ).only(
         *CASE_FIELDS,
         "patient__first_name",
@@ -77,6 +80,8 @@ def calendar_cases(
         "room__name",
         "room__active",
         "room__fluoroscopy",
+        "equipment__name",
+        "equipment__active",
     )
     # The lower bound on `start` lets the index stop scanning (no case spans a whole day).
     cases = cases.filter(start__lt=end, start__gt=start - MAX_CASE_SPAN, room_busy_until__gt=start)
@@ -86,9 +91,17 @@ def calendar_cases(
 
 
 def _resources(by: By, cases: Sequence[Appointment]) -> list[Resource]:
-    """The active providers or rooms, then any inactive one that still has a case here."""
+    """The active providers, rooms or units, then any inactive one that still has a case here."""
     found: dict[int, Resource] = {}
-    if by is By.ROOM:
+    if by is By.EQUIPMENT:
+        units = kept_equipment()
+        for unit in units.values():
+            if unit.active:
+                found[unit.pk] = _unit_resource(unit)
+        for case in cases:
+            if case.equipment_id is not None and case.equipment_id not in found:
+                found[case.equipment_id] = _unit_resource(units[case.equipment_id])
+    elif by is By.ROOM:
         for room in rooms_active():
             found[room.pk] = _room_resource(room)
         for case in cases:
@@ -106,6 +119,18 @@ def _resources(by: By, cases: Sequence[Appointment]) -> list[Resource]:
 def _room_resource(room: Room) -> Resource:
     kind = "Fluoroscopy" if room.fluoroscopy else "Exam room"
     return Resource(By.ROOM, room.pk, room.name, room.active, kind, room.fluoroscopy)
+
+
+def _unit_resource(unit: Equipment) -> Resource:
+    # Kept units come with their kind and site.
+    detail = f"{unit.kind.name}, {unit.site.name}"
+    return Resource(By.EQUIPMENT, unit.pk, unit.name, unit.active, detail, fluoroscopy=False)
+
+
+def _resource_id(by: By, case: Appointment) -> int | None:
+    if by is By.ROOM:
+        return case.room_id
+    return case.provider_id if by is By.PROVIDER else case.equipment_id
 
 
 def _provider_resource(provider: Provider) -> Resource:
@@ -181,7 +206,9 @@ def build_grid(
     # Local minutes each case covers on each date it touches: the axis widens to them.
     case_minutes: dict[dt.date, list[int]] = defaultdict(list)
     for case in cases:
-        resource_id = case.room_id if by is By.ROOM else case.provider_id
+        resource_id = _resource_id(by, case)
+        if resource_id is None:
+            continue  # by equipment: a case that needs none has no lane
         for day, minutes in _days_of(case, first, last):
             by_lane[(resource_id, day)].append(case)
             case_minutes[day] += minutes
@@ -283,7 +310,11 @@ def _lane(window: _Window, axis: Axis, resource: Resource, day: dt.date) -> Lane
         summary = "Clinic closed"
     else:
         shades += [(span, "Clinic closed") for span in subtract(whole, opening)]
-        if resource.kind is By.ROOM:
+        if resource.kind is By.EQUIPMENT:
+            # A unit moves between rooms: it is there whenever the clinic is open.
+            available = opening
+            summary = clock_range(available) if available else "Clinic closed"
+        elif resource.kind is By.ROOM:
             room_closures = window.closures.get(resource.pk, [])
             for span, label in room_closures:
                 shades += [(part, label) for part in intersect([span], opening)]
@@ -309,7 +340,11 @@ def _lane(window: _Window, axis: Axis, resource: Resource, day: dt.date) -> Lane
         place = axis.place(day, case.start, case.end)
         if place is None:
             continue
-        other = case.provider.name if resource.kind is By.ROOM else case.room.name
+        other = {
+            By.ROOM: case.provider.name,
+            By.PROVIDER: case.room.name,
+            By.EQUIPMENT: f"{case.room.name}, {case.provider.name}",
+        }[resource.kind]
         block = CaseBlock(case, place, other, href=window.case_url(case.pk))
         if case.status in ACTIVE_STATUSES:
             if resource.kind is By.ROOM:
@@ -318,13 +353,15 @@ def _lane(window: _Window, axis: Axis, resource: Resource, day: dt.date) -> Lane
                     block.turnover = axis.place(day, case.end, case.room_busy_until)
                     block.turnover_until = case.room_busy_until
             else:
-                # A provider is free when the case ends: the turnover is the room's, and the
-                # provider may start in another room meanwhile.
+                # A provider (or a unit) is free when the case ends: the turnover is the
+                # room's, and the provider may start in another room meanwhile.
                 busy.append((case.start, case.end))
         lane.cases.append(block)
     assign_lanes(lane.cases)
 
-    if window.book_links and available:
+    # No booking link in a unit's lane: booking starts from a provider or a room, and takes
+    # a free unit itself.
+    if window.book_links and available and resource.kind is not By.EQUIPMENT:
         lane.gaps = _free_gaps(window, axis, resource, day, subtract(available, busy))
     if axis_start <= window.now < axis_end:
         lane.now = Place((window.now - axis_start) // STEP + 1, 1)

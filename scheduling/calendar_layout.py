@@ -33,6 +33,8 @@ Span = tuple[dt.datetime, dt.datetime]
 class By(StrEnum):
     PROVIDER = "provider"
     ROOM = "room"
+    # Units of shared equipment (an RF generator): busy for each case that has them.
+    EQUIPMENT = "equipment"
 
 
 # --- Positions --------------------------------------------------------------------------------
@@ -162,7 +164,7 @@ class Resource:
     pk: int
     name: str
     active: bool
-    # A room's kind ("Fluoroscopy" or "Exam room"); empty for providers.
+    # A room's kind ("Fluoroscopy" or "Exam room"), a unit's kind and site; empty for providers.
     detail: str = ""
     fluoroscopy: bool = True
 
@@ -188,7 +190,8 @@ class CaseBlock:
     kind: ClassVar[str] = "case"
     appointment: Appointment
     place: Place
-    # The other resource of the case: the provider in a room's lane, the room in a provider's.
+    # The other resource of the case: the provider in a room's lane, the room in a provider's,
+    # both in a unit of equipment's.
     other: str
     # The room's turnover after the case (room lanes only, live cases only).
     turnover: Place | None = None

@@ -9,7 +9,7 @@ from enum import StrEnum
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from clinic.models import Provider, Room
+from clinic.models import Equipment, EquipmentKind, Provider, Room
 from procedures import versioned
 from procedures.models import AuthorizationStatus, PriorAuthorization
 from scheduling.attention import attention_list
@@ -30,6 +30,19 @@ def kept_rooms() -> dict[int, Room]:
     return versioned.kept("rooms", lambda: {r.pk: r for r in Room.objects.all()})
 
 
+def kept_equipment() -> dict[int, Equipment]:
+    """Every unit of shared equipment by id, with its kind and site, kept per process and
+    rules version (the triggers cover equipment, its kinds and sites)."""
+    return versioned.kept(
+        "equipment", lambda: {u.pk: u for u in Equipment.objects.select_related("kind", "site")}
+    )
+
+
+def kept_equipment_kinds() -> dict[int, EquipmentKind]:
+    """Every kind of shared equipment by id, kept per process and rules version."""
+    return versioned.kept("equipment_kinds", lambda: EquipmentKind.objects.in_bulk())
+
+
 def kept_providers() -> dict[int, Provider]:
     """Every provider by id, kept per process and rules version."""
     return versioned.kept("providers", lambda: {p.pk: p for p in Provider.objects.all()})
@@ -37,7 +50,7 @@ def kept_providers() -> dict[int, Provider]:
 
 def appointments_with_context() -> QuerySet[Appointment]:
     return Appointment.objects.select_related(
-        "patient", "procedure_type", "provider", "room"
+        "patient", "procedure_type", "provider", "room", "equipment__kind"
     ).prefetch_related(Prefetch("holds", queryset=AppointmentHold.objects.select_related("drug")))
 
 

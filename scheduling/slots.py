@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from clinic.models import Patient, Provider, Room
+from clinic.models import Equipment, Patient, Provider, Room
 from clinic.selectors import providers_active, rooms_active
 from procedures.models import ProcedureType
 from scheduling.availability import (
@@ -30,6 +30,7 @@ from scheduling.availability import (
     room_suits,
 )
 from scheduling.eligibility import PatientRules
+from scheduling.equipment import none_at_site, units_at
 from scheduling.errors import RoomUnsuitable
 from scheduling.horizon import horizon_end
 
@@ -44,6 +45,8 @@ class Slot:
     end: dt.datetime
     provider: Provider
     room: Room
+    # The unit of shared equipment booking would take now (None: the procedure needs none).
+    equipment: Equipment | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +85,23 @@ def candidate_rooms(procedure_type: ProcedureType, room: Room | None) -> list[Ro
     if room is not None:
         if not room.active or not room_suits(room, procedure_type):
             raise RoomUnsuitable(f"{room.name} cannot host {procedure_type.name}.")
+        if missing := none_at_site(procedure_type, room):
+            raise RoomUnsuitable(missing)
         return [room]
     rooms = [r for r in rooms_active() if room_suits(r, procedure_type)]
     # A case that needs no fluoroscopy goes to an exam room first, keeping the suites free.
     return sorted(rooms, key=lambda r: (r.fluoroscopy, r.name, r.pk))
+
+
+def units_by_site(
+    procedure_type: ProcedureType, rooms: Sequence[Room]
+) -> dict[int, list[Equipment]]:
+    """The units of the equipment the procedure needs at each of these rooms' sites, from
+    what the process keeps ({} when it needs none)."""
+    kind_id = procedure_type.equipment_kind_id
+    if kind_id is None:
+        return {}
+    return {site_id: units_at(kind_id, site_id) for site_id in {r.site_id for r in rooms}}
 
 
 def find_slots(
@@ -102,6 +118,10 @@ def find_slots(
     providers: Sequence[Provider] = [query.provider] if query.provider else list(providers_active())
     providers = [p for p in providers if p.active]
     rooms = candidate_rooms(procedure, query.room)
+    units = units_by_site(procedure, rooms)
+    if procedure.equipment_kind_id is not None:
+        # A room whose site has no unit of the kind cannot host the case (booking refuses it).
+        rooms = [r for r in rooms if units[r.site_id]]
     if not providers or not rooms:
         return []
     day_start: DayStart | None = None
@@ -151,6 +171,7 @@ def find_slots(
         rooms=rooms,
         window_end=window_end,
         duration=duration,
+        units=units,
     )
     # The first start each searched day allows (the rules read only for open days).
     starts_from: dict[dt.date, dt.datetime] = {}
@@ -177,6 +198,7 @@ def find_slots(
             room_ids=[r.pk for r in rooms],
             patient_id=query.patient.pk if query.patient else None,
             exclude_appointment_id=query.exclude_appointment_id,
+            equipment_ids=[unit.pk for site_units in units.values() for unit in site_units],
         )
         for day in batch:
             found.extend(search.day(day, busy, query.limit - len(found), starts_from[day]))
@@ -193,6 +215,8 @@ class _DaySearch:
     rooms: Sequence[Room]
     window_end: dt.datetime
     duration: dt.timedelta
+    # Per site, the units the procedure may take ({}: it needs none).
+    units: dict[int, list[Equipment]]
 
     def day(
         self, day: dt.date, busy: BusyIndex, wanted: int, not_before: dt.datetime
@@ -214,16 +238,18 @@ class _DaySearch:
             for provider in self.providers:
                 if not any(i.covers(start, end) for i in hours[provider.pk]):
                     continue
-                room = self._free_room(busy, provider, start, end)
-                if room is not None:
-                    found.append(Slot(start, end, provider, room))
+                place = self._free_room(busy, provider, start, end)
+                if place is not None:
+                    found.append(Slot(start, end, provider, *place))
                     if len(found) >= wanted:
                         return found
         return found
 
     def _free_room(
         self, busy: BusyIndex, provider: Provider, start: dt.datetime, end: dt.datetime
-    ) -> Room | None:
+    ) -> tuple[Room, Equipment | None] | None:
+        """The first room free for the case (with a unit of its equipment free at the room's
+        site), or None."""
         for room in self.rooms:
             if not self.calendar.room_open(room.pk, start, end):
                 continue
@@ -235,7 +261,13 @@ class _DaySearch:
                 room_busy_until=end + dt.timedelta(minutes=room.turnover_minutes),
             )
             if clash is None:
-                return room
+                if not self.units:
+                    return room, None
+                site_units = self.units[room.site_id]
+                free = busy.free_unit([unit.pk for unit in site_units], start, end)
+                if free is not None:
+                    return room, next(unit for unit in site_units if unit.pk == free)
+                continue  # a room at another site may have a unit free
             if clash.resource != "room":
                 return None  # another room will not free the provider or the patient
         return None

@@ -6,7 +6,7 @@ import datetime as dt
 
 import factory
 
-from clinic.models import Patient, Payer, Provider, Room, Site
+from clinic.models import Equipment, EquipmentKind, Patient, Payer, Provider, Room, Site
 from clinic.validators import luhn_valid
 from procedures.models import Drug, PatientMedication
 
@@ -28,14 +28,39 @@ class SiteFactory(factory.django.DjangoModelFactory):
     name = "Main campus"
 
 
+def equipment_kind(code: str = "rf_generator") -> EquipmentKind:
+    """A kind of shared equipment; migration 0028 seeds these two, made again here for the
+    tests whose transactions flush every table."""
+    names = {"rf_generator": "RF generator", "c_arm": "Portable C-arm"}
+    kind, _ = EquipmentKind.objects.get_or_create(code=code, defaults={"name": names[code]})
+    return kind
+
+
+def add_rf_generator(site: Site, name: str = "RF generator 1") -> Equipment:
+    """An RF generator at the site (the one every room's site gets unless told otherwise)."""
+    unit, _ = Equipment.objects.get_or_create(
+        site=site, name=name, defaults={"kind": equipment_kind("rf_generator")}
+    )
+    return unit
+
+
 class RoomFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Room
+        skip_postgeneration_save = True
 
     site = factory.SubFactory(SiteFactory)
     name = factory.Sequence(lambda n: f"Suite {n}")
     fluoroscopy = True
     turnover_minutes = 15
+
+    @factory.post_generation
+    def rf_generator(room: Room, create: bool, extracted: object, **kwargs: object) -> None:
+        """Radiofrequency ablation needs an RF generator at the room's site: each site a
+        test builds rooms in has one, as the demo's. `RoomFactory(rf_generator=False)`
+        adds none (a site that has none)."""
+        if create and extracted is not False:
+            add_rf_generator(room.site)
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

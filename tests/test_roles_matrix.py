@@ -32,6 +32,8 @@ from procedures.models import (
     ProcedureHistory,
     ProcedureType,
 )
+from scheduling.models import FreedReason, FreedSlot
+from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory, PatientMedicationFactory
 from tests.scheduling_helpers import book_case, local, make_small_clinic
 
@@ -59,6 +61,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/providers/"): MANAGERS,
     ("GET", "/api/rooms/"): ALL,
     ("POST", "/api/rooms/"): MANAGERS,
+    ("GET", "/api/equipment/"): ALL,
+    ("POST", "/api/equipment/"): MANAGERS,
     # Patients: the desk registers; each role corrects its own fields (tests below)
     ("GET", "/api/patients/"): ALL,
     ("POST", "/api/patients/"): SCHEDULING,
@@ -87,6 +91,15 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/appointments/{pk}/"): ALL,
     ("POST", "/api/appointments/{pk}/reschedule/"): SCHEDULING,
     ("POST", "/api/appointments/{pk}/cancel/"): SCHEDULING,
+    # The waitlist and the times cancellations free: the desk's; everyone reads who waits
+    ("GET", "/api/waitlist/"): ALL,
+    ("POST", "/api/waitlist/"): SCHEDULING,
+    ("GET", "/api/waitlist/{pk}/"): ALL,
+    ("DELETE", "/api/waitlist/{pk}/"): SCHEDULING,
+    ("GET", "/api/freed-slots/"): SCHEDULING,
+    ("POST", "/api/freed-slots/{pk}/book/"): SCHEDULING,
+    ("POST", "/api/freed-slots/{pk}/offer/"): SCHEDULING,
+    ("POST", "/api/freed-slots/{pk}/decline/"): SCHEDULING,
     # The day of the case: the nurses; who did not come, anyone who saw it
     ("POST", "/api/appointments/{pk}/check-in/"): NURSING,
     ("POST", "/api/appointments/{pk}/complete/"): NURSING,
@@ -188,6 +201,23 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
             side="left",
             performed_on=timezone.localdate() - dt.timedelta(days=30),
         )
+        waiting = waitlist_add(
+            patient=patient,
+            procedure_type=ProcedureType.objects.get(code="ESI_IL"),
+            region="lumbar",
+            side="left",
+            earliest=timezone.localdate(),
+            latest=day,
+            acting_user=None,
+        )
+        freed = FreedSlot.objects.create(
+            appointment=case,
+            reason=FreedReason.MOVED,
+            start=case.start,
+            end=case.end,
+            provider=case.provider,
+            room=case.room,
+        )
         User = get_user_model()
         users = {}
         for who in (S, N, M, "no role"):
@@ -203,6 +233,8 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
                 "item_id": item.pk,
                 "medication_id": medication.pk,
                 "entry_id": entry.pk,
+                "waitlist": waiting.pk,
+                "freed-slots": freed.pk,
             },
             users=users,
         )

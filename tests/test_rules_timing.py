@@ -334,10 +334,13 @@ def test_the_seed_goes_back_and_forth_and_keeps_a_managers_edit():
     call_command("migrate", "procedures", "0024_premedication_choices", verbosity=0)
     assert not ChecklistItemTemplate.objects.filter(code="premedication").exists()
     assert ReminderRule.objects.filter(kind="premedication", offset_minutes=-960).exists()
-    assert not ProcedureType.objects.get(code="RFA").uses_contrast
-    assert ProcedureType.objects.get(code="MBB").uses_contrast  # seeded so from the start
+    # Only the column asked: the model's later columns (equipment_kind) are not there yet.
+    uses_contrast = ProcedureType.objects.values_list("uses_contrast", flat=True)
+    assert not uses_contrast.get(code="RFA")
+    assert uses_contrast.get(code="MBB")  # seeded so from the start
 
-    call_command("migrate", "procedures", verbosity=0)
+    # Every app to the end: going back took the migrations that depend on these with it.
+    call_command("migrate", verbosity=0)
     assert ChecklistItemTemplate.objects.filter(code="premedication").exists()
     # The edited row stays, alone: the seed adds none beside it.
     assert list(

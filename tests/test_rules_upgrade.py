@@ -55,17 +55,14 @@ def seeded_state() -> dict[str, object]:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_seed_goes_back_and_forth_keeps_edits_and_flags_what_the_new_rules_refuse(clinic):
-    call_command("migrate", "procedures", "0019_relief_that_lasts", verbosity=0)
-    assert seeded_state() == {
-        "si_diag": False,
-        "medicare": False,
-        "esi_lasting": [0],
-        "si_limits": [(OLD_SI, "side", 4)],
-        "relief_follow_ups": 0,
-    }
-    # A manager's edit under the old rules: the seed must leave that row alone.
-    FrequencyLimit.objects.filter(name=OLD_SI, rule_set__code="commercial").update(max_sessions=5)
-    # A repeat epidural the old rules allow: the first one's relief was good on the day.
+    # A repeat epidural the old rules allow: the first one's relief was good on the day, and
+    # the old rules ask nothing of how long it lasted. It is booked before the database goes
+    # back (today's code reads today's tables), with the old rule's row, put back after.
+    lasting = ResponseRequirement.objects.filter(
+        rule_set__code="default", procedure_types__code="ESI_TF"
+    )
+    seeded = list(lasting.values_list("pk", "relief_lasting_days"))
+    lasting.update(relief_lasting_days=0)
     patient = PatientFactory()
     procedure_services.history_add(
         patient=patient,
@@ -81,6 +78,19 @@ def test_the_seed_goes_back_and_forth_keeps_edits_and_flags_what_the_new_rules_r
     )
     other = book_case(clinic, start=local(2027, 4, 13, 11, 0))
     assert repeat.attention == ""
+    for pk, days in seeded:
+        ResponseRequirement.objects.filter(pk=pk).update(relief_lasting_days=days)
+
+    call_command("migrate", "procedures", "0019_relief_that_lasts", verbosity=0)
+    assert seeded_state() == {
+        "si_diag": False,
+        "medicare": False,
+        "esi_lasting": [0],
+        "si_limits": [(OLD_SI, "side", 4)],
+        "relief_follow_ups": 0,
+    }
+    # A manager's edit under the old rules: the seed must leave that row alone.
+    FrequencyLimit.objects.filter(name=OLD_SI, rule_set__code="commercial").update(max_sessions=5)
 
     # A partial upgrade (the rules' seed before the table the check writes to) must not fail:
     # the booked cases are judged once the database is migrated to the end.

@@ -6,7 +6,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from clinic.api.fields import ClinicModelSerializer
-from clinic.models import Patient, Payer, Provider, Room, Site
+from clinic.models import Equipment, EquipmentKind, Patient, Payer, Provider, Room, Site
 
 # The database's limit for a PositiveSmallIntegerField. PostgreSQL enforces it (and Django
 # validates it there); SQLite does not, so without this the same input passes on one engine only.
@@ -99,3 +99,21 @@ class RoomSerializer(ClinicModelSerializer):
         read_only_fields = ["id"]
         extra_kwargs = {"turnover_minutes": {"max_value": SMALLINT_MAX}}
         # The (site, name) pair is unique; DRF reports a duplicate as a field error.
+
+
+class EquipmentSerializer(ClinicModelSerializer):
+    site = CodeRelatedField(slug_field="name", queryset=Site.objects.all(), help_text="Site name.")
+    kind = CodeRelatedField(
+        slug_field="code",
+        queryset=EquipmentKind.objects.all(),
+        help_text="Kind code, e.g. `rf_generator` or `c_arm`.",
+    )
+    kind_name = serializers.CharField(source="kind.name", read_only=True)
+
+    class Meta:
+        model = Equipment
+        fields = ["id", "name", "kind", "kind_name", "site", "active"]
+        read_only_fields = ["id"]
+        # The (site, name) pair is unique: the service reports a duplicate on `name`, the
+        # field to change, rather than DRF on the pair.
+        validators: list = []

@@ -14,8 +14,14 @@ from clinic import audit, selectors, services
 from clinic.api.audited import patients_in
 from clinic.api.errors import ErrorSerializer
 from clinic.api.fields import QuerySerializer
-from clinic.api.serializers import PatientSerializer, ProviderSerializer, RoomSerializer
-from clinic.models import Patient
+from clinic.api.serializers import (
+    EquipmentSerializer,
+    PatientSerializer,
+    ProviderSerializer,
+    RoomSerializer,
+)
+from clinic.equipment import equipment_create
+from clinic.models import Equipment, Patient
 from clinic.permissions import (
     ALL_ROLES,
     MANAGERS,
@@ -179,6 +185,33 @@ class RoomListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
     @extend_schema(
         summary="Add a room (managers)",
         responses={201: RoomSerializer, **BAD_INPUT, **AUTH_ERRORS},
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+@extend_schema(tags=["people and places"])
+class EquipmentListCreate(CreateViaServiceMixin, generics.ListCreateAPIView):
+    """Shared equipment: a case whose procedure needs a kind takes a free unit of it at its
+    room's site for the length of the case."""
+
+    serializer_class = EquipmentSerializer
+    allowed_roles = {"GET": ALL_ROLES, "POST": MANAGERS}
+    create_service = equipment_create
+
+    def get_queryset(self) -> Any:
+        return Equipment.objects.select_related("kind", "site")
+
+    @extend_schema(
+        summary="Shared equipment (RF generators, portable C-arms), in use or not",
+        responses={200: EquipmentSerializer(many=True), **AUTH_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add a unit of shared equipment (managers)",
+        responses={201: EquipmentSerializer, **BAD_INPUT, **AUTH_ERRORS},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)

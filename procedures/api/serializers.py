@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from clinic.api.fields import ClinicDateField, ClinicModelSerializer
 from clinic.api.serializers import CodeRelatedField
+from clinic.models import EquipmentKind
 from procedures.api.fields import LevelsField, check_levels_in_region
 from procedures.choices import Region, Side
 from procedures.models import (
@@ -32,6 +33,12 @@ class ProcedureTypeSerializer(ClinicModelSerializer):
     regional_bleeding_risks = RegionalRiskSerializer(
         source="regional_risks", many=True, read_only=True
     )
+    equipment_kind: serializers.SlugRelatedField[EquipmentKind] = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Shared equipment a case needs (`rf_generator`, `c_arm`); null: none.",
+    )
 
     class Meta:
         model = ProcedureType
@@ -49,6 +56,7 @@ class ProcedureTypeSerializer(ClinicModelSerializer):
             "steroid",
             "sedation",
             "prior_auth_required",
+            "equipment_kind",
             "notes",
         ]
 

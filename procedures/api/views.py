@@ -34,7 +34,7 @@ class ProcedureTypeList(generics.ListAPIView):
     allowed_roles = ALL_ROLES
 
     def get_queryset(self) -> Any:
-        return selectors.procedure_types_active()
+        return selectors.procedure_types_active().select_related("equipment_kind")
 
     @extend_schema(responses={200: ProcedureTypeSerializer(many=True), **AUTH_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -16,7 +16,7 @@ from clinic.api.fields import (
     RowField,
 )
 from clinic.api.serializers import CodeRelatedField
-from clinic.models import Patient, Provider, Room
+from clinic.models import Equipment, Patient, Provider, Room
 from procedures import selectors as procedure_selectors
 from procedures.api.fields import LevelsField, check_levels_in_region, sedation_query_field
 from procedures.choices import Region, Side
@@ -24,7 +24,7 @@ from procedures.models import Drug, ProcedureType
 from scheduling.attention import CODES as ATTENTION_CODES
 from scheduling.attention import attention_list
 from scheduling.models import Appointment, AppointmentHold, CancelCause, FollowUp, Status
-from scheduling.selectors import kept_providers, kept_rooms
+from scheduling.selectors import kept_equipment, kept_providers, kept_rooms
 
 
 class ProcedureCodeField(CodeRelatedField):
@@ -241,6 +241,29 @@ class AttentionSerializer(serializers.Serializer[dict[str, str]]):
     detail = serializers.CharField()
 
 
+class EquipmentRefSerializer(serializers.Serializer):
+    """The unit of shared equipment a case has (an RF generator)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="Kind code, e.g. `rf_generator`.")
+
+
+def equipment_of(appointment: Appointment) -> dict[str, Any] | None:
+    """The case's unit as the answer shows it: from the row loaded with the case (a list's
+    join, or what booking assigned), else from the units the process keeps: no query per case."""
+    if appointment.equipment_id is None:
+        return None
+    unit: Equipment | None
+    if Appointment.equipment.is_cached(appointment):  # type: ignore[attr-defined]
+        unit = appointment.equipment
+    else:
+        unit = kept_equipment().get(appointment.equipment_id)
+    if unit is None:
+        return None
+    return {"id": unit.pk, "name": unit.name, "kind": unit.kind.code}
+
+
 class AppointmentSerializer(ClinicModelSerializer):
     holds = HoldSerializer(many=True, read_only=True)
     procedure_type: serializers.SlugRelatedField[ProcedureType] = serializers.SlugRelatedField(
@@ -255,6 +278,7 @@ class AppointmentSerializer(ClinicModelSerializer):
         choices=CancelCause.choices, allow_blank=True, read_only=True
     )
     attention = serializers.SerializerMethodField()
+    equipment = serializers.SerializerMethodField()
 
     class Meta:
         model = Appointment
@@ -271,6 +295,7 @@ class AppointmentSerializer(ClinicModelSerializer):
             "provider_name",
             "room",
             "room_name",
+            "equipment",
             "start",
             "end",
             "sedation",
@@ -292,6 +317,10 @@ class AppointmentSerializer(ClinicModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(EquipmentRefSerializer(allow_null=True))
+    def get_equipment(self, appointment: Appointment) -> dict[str, Any] | None:
+        return equipment_of(appointment)
 
     @extend_schema_field(AttentionSerializer(many=True))
     def get_attention(self, appointment: Appointment) -> list[dict[str, str]]:

@@ -2,8 +2,9 @@
 
 Hundreds of cases are placed before any is written, so the plan keeps its own record of who
 is busy when, per day: a provider for the case, a room for the case and its turnover, a
-patient for the case. It answers with the same notion of free as `scheduling.availability`
-(the calendar's hours, the rooms that suit the procedure), so the services accept every
+patient for the case, a unit of shared equipment (an RF generator) for the case. It
+answers with the same notion of free as `scheduling.availability` (the calendar's hours,
+the rooms that suit the procedure, a free unit at the room's site), so the services accept every
 upcoming case and the database's overlap constraints accept every past one. Cases already
 in the database (a clinic seeded before) are loaded first and never overlapped.
 """
@@ -15,7 +16,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
-from clinic.models import Provider, Room
+from clinic.models import Equipment, Provider, Room
 from procedures.models import ProcedureType
 from scheduling.availability import at_local, local_date, room_suits
 from scheduling.demo.days import ClinicDays
@@ -32,6 +33,8 @@ class Placement:
     room_busy_until: dt.datetime
     provider: Provider
     room: Room
+    # The unit the case takes (the first free one by name, as booking picks), or None.
+    equipment: Equipment | None = None
 
 
 def _overlaps(spans: list[Span], start: dt.datetime, end: dt.datetime) -> bool:
@@ -45,11 +48,13 @@ class Agenda:
         providers: tuple[Provider, ...],
         rooms: tuple[Room, ...],
         *,
+        equipment: tuple[Equipment, ...] = (),
         blocked: Span | None = None,
     ) -> None:
         self.days = days
         self.providers = providers
         self.rooms = rooms
+        self.equipment = sorted((u for u in equipment if u.active), key=lambda u: (u.name, u.pk))
         # No case may start in this span: the minutes around now, between the cases written
         # as past and those booked through the services (which refuse a start in the past).
         self.blocked = blocked
@@ -63,12 +68,22 @@ class Agenda:
             status__in=ACTIVE_STATUSES,
             start__gte=at_local(first, dt.time.min),
             start__lt=at_local(last + dt.timedelta(days=1), dt.time.min),
-        ).values_list("provider_id", "room_id", "patient_id", "start", "end", "room_busy_until")
-        for provider_id, room_id, patient_id, start, end, room_until in rows:
+        ).values_list(
+            "provider_id",
+            "room_id",
+            "patient_id",
+            "start",
+            "end",
+            "room_busy_until",
+            "equipment_id",
+        )
+        for provider_id, room_id, patient_id, start, end, room_until, unit_id in rows:
             day = local_date(start)
             self._busy[("provider", provider_id, day)].append((start, end))
             self._busy[("room", room_id, day)].append((start, room_until))
             self._busy[("patient", patient_id, day)].append((start, end))
+            if unit_id is not None:
+                self._busy[("unit", unit_id, day)].append((start, end))
             self.count[day] += 1
 
     def patient_busy_on(self, patient_id: int, day: dt.date) -> bool:
@@ -125,9 +140,29 @@ class Agenda:
                     until = end + dt.timedelta(minutes=room.turnover_minutes)
                     if not self.days.calendar.room_open(room.pk, start, end):
                         continue
-                    if not _overlaps(self._busy[("room", room.pk, day)], start, until):
+                    if _overlaps(self._busy[("room", room.pk, day)], start, until):
+                        continue
+                    if procedure.equipment_kind_id is None:
                         return Placement(start, end, until, provider, room)
+                    unit = self._free_unit(procedure.equipment_kind_id, room, start, end)
+                    if unit is not None:
+                        return Placement(start, end, until, provider, room, unit)
         return None
+
+    def _free_unit(
+        self, kind_id: int, room: Room, start: dt.datetime, end: dt.datetime
+    ) -> Equipment | None:
+        day = local_date(start)
+        return next(
+            (
+                unit
+                for unit in self.equipment
+                if unit.kind_id == kind_id
+                and unit.site_id == room.site_id
+                and not _overlaps(self._busy[("unit", unit.pk, day)], start, end)
+            ),
+            None,
+        )
 
     def take(self, placement: Placement, patient_id: int) -> None:
         day = local_date(placement.start)
@@ -138,6 +173,10 @@ class Agenda:
             (placement.start, placement.room_busy_until)
         )
         self._busy[("patient", patient_id, day)].append((placement.start, placement.end))
+        if placement.equipment is not None:
+            self._busy[("unit", placement.equipment.pk, day)].append(
+                (placement.start, placement.end)
+            )
         self._minutes[(placement.provider.pk, day)] += (
             placement.end - placement.start
         ).total_seconds() / 60

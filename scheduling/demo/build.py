@@ -67,7 +67,13 @@ def build_demo() -> DemoSummary:
     summary.patients_added = len(patients)
 
     rng = random.Random(today.toordinal())  # the same demo for the same day
-    agenda = Agenda(days, clinic.providers, clinic.rooms, blocked=(now, now + MARGIN))
+    agenda = Agenda(
+        days,
+        clinic.providers,
+        clinic.rooms,
+        equipment=clinic.equipment,
+        blocked=(now, now + MARGIN),
+    )
     ahead = schedule_days(days)
     agenda.preload(today - dt.timedelta(days=PAST_DAYS + 1), ahead[-1] + dt.timedelta(days=60))
     procedures = {p.code: p for p in ProcedureType.objects.prefetch_related("regional_risks")}

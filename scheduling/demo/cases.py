@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from clinic.models import Patient, Provider, Room
+from clinic.models import Equipment, Patient, Provider, Room
 from procedures.models import ProcedureType
 from procedures.rules import Session, State
 from procedures.rules.facts import FollowUp
@@ -53,6 +53,9 @@ class DemoCase:
     provider: Provider
     room: Room
     booked_at: dt.datetime
+    # The unit of shared equipment the case takes (written with a past case; booking picks
+    # the same one for an upcoming case).
+    equipment: Equipment | None = None
     sedation: bool | None = None  # None: the catalog's default
     # What became of it: still scheduled (ahead), checked in (under way now), or over.
     fate: Status = Status.SCHEDULED

@@ -1,4 +1,5 @@
-"""The demo's staff, providers, rooms and working hours, created once and found again after."""
+"""The demo's staff, providers, rooms, shared equipment and working hours, created once and
+found again after."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from clinic import services as clinic_services
-from clinic.models import Provider, Room, Site
+from clinic.equipment import equipment_create
+from clinic.models import Equipment, EquipmentKind, Provider, Room, Site
 from clinic.roles import assign_role
 from scheduling.models import WorkingHours
 
@@ -22,6 +24,9 @@ STAFF = [
 PROVIDERS = [("Dr. Maya Chen", "1245789635"), ("Dr. Samuel Ortiz", "1987654328")]
 SITE = "Main campus"
 ROOMS = [("Fluoro Suite 1", True), ("Fluoro Suite 2", True), ("Exam Room 1", False)]
+# name, kind code (migration procedures 0028 seeds the kinds): an RF generator the two suites
+# share, so two ablations never run at once, and a portable C-arm.
+EQUIPMENT = [("RF generator 1", "rf_generator"), ("Portable C-arm 1", "c_arm")]
 WORKDAY = (dt.time(8, 0), dt.time(17, 0))
 
 
@@ -32,6 +37,7 @@ class DemoClinic:
     manager: AbstractBaseUser
     providers: tuple[Provider, ...]
     rooms: tuple[Room, ...]
+    equipment: tuple[Equipment, ...]
 
 
 def _staff() -> dict[str, AbstractBaseUser]:
@@ -79,6 +85,22 @@ def _rooms(manager: AbstractBaseUser) -> tuple[Room, ...]:
     return tuple(rooms)
 
 
+def _equipment(manager: AbstractBaseUser) -> tuple[Equipment, ...]:
+    site, _ = Site.objects.get_or_create(name=SITE)
+    units = []
+    for name, code in EQUIPMENT:
+        unit = Equipment.objects.filter(site=site, name=name).select_related("kind").first()
+        if unit is None:
+            unit = equipment_create(
+                acting_user=manager,
+                site=site,
+                name=name,
+                kind=EquipmentKind.objects.get(code=code),
+            )
+        units.append(unit)
+    return tuple(units)
+
+
 def ensure_clinic() -> DemoClinic:
     staff = _staff()
     return DemoClinic(
@@ -87,4 +109,5 @@ def ensure_clinic() -> DemoClinic:
         manager=staff["manager"],
         providers=_providers(staff["manager"]),
         rooms=_rooms(staff["manager"]),
+        equipment=_equipment(staff["manager"]),
     )

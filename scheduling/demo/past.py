@@ -168,6 +168,7 @@ class PastWriter:
             side=case.side,
             provider=case.provider,
             room=case.room,
+            equipment=case.equipment,
             start=case.start,
             end=case.end,
             room_busy_until=case.room_busy_until,

@@ -142,6 +142,7 @@ class Planner:
             provider=placement.provider,
             room=placement.room,
             booked_at=booked_at,
+            equipment=placement.equipment,
         )
 
     def _accept(self, chart: Chart, case: DemoCase, placement: Placement) -> bool:

@@ -2,9 +2,10 @@
 
 import django.contrib.postgres.fields.ranges
 import django.db.models.deletion
-import scheduling.models.core
 from django.conf import settings
 from django.db import migrations, models
+
+import scheduling.models.core
 
 
 class Migration(migrations.Migration):

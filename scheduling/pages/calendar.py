@@ -1,6 +1,7 @@
-"""The schedule as a grid: a column per provider or room, a day or a week.
+"""The schedule as a grid: a column per provider, room or unit of shared equipment, a day or
+a week.
 
-Everything the page shows is in its URL (`?date=&view=day|week&by=provider|room`, and
+Everything the page shows is in its URL (`?date=&view=day|week&by=provider|room|equipment`, and
 `cancelled=1` to show cancelled and no-show cases), so any view can be bookmarked or sent.
 """
 
@@ -25,6 +26,12 @@ from scheduling.pages.common import render_page, role_required
 from scheduling.pages.fields import ClinicDateField
 
 DAY, WEEK = "day", "week"
+# The title's words and the week view's list of columns, by what the columns are.
+BY_LABELS = {
+    By.ROOM: ("by room", "Rooms"),
+    By.PROVIDER: ("by provider", "Providers"),
+    By.EQUIPMENT: ("by equipment", "Equipment"),
+}
 
 
 class CalendarQuery(forms.Form):
@@ -36,7 +43,7 @@ class CalendarQuery(forms.Form):
 
 @dataclass(frozen=True)
 class Shown:
-    """What the calendar shows: one date's day or week, by provider or by room."""
+    """What the calendar shows: one date's day or week, by provider, room or equipment."""
 
     day: dt.date
     view: str = DAY
@@ -84,7 +91,11 @@ def navigation(shown: Shown, today: dt.date) -> dict[str, Any]:
         ],
         "by": [
             {"url": shown.url(by=by), "label": label, "current": shown.by is by}
-            for by, label in ((By.ROOM, "By room"), (By.PROVIDER, "By provider"))
+            for by, label in (
+                (By.ROOM, "By room"),
+                (By.PROVIDER, "By provider"),
+                (By.EQUIPMENT, "By equipment"),
+            )
         ],
         "cancelled": {
             "url": shown.url(cancelled=not shown.cancelled),
@@ -151,6 +162,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "nav": navigation(shown, today),
             "is_week": shown.view == WEEK,
             "by_room": shown.by is By.ROOM,
+            "by_label": BY_LABELS[shown.by],
+            # A room's or a unit's column heads say what it is; a provider's, their hours.
+            "show_detail": shown.by is not By.PROVIDER,
         },
     )
 

@@ -11,19 +11,21 @@ keeps a second writer out until the first has committed.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from clinic import audit
-from clinic.models import Patient, Provider, Room
+from clinic.models import Equipment, Patient, Provider, Room
 from clinic.services import lock_patient
 from clinic.users import as_user
 from procedures import versioned
 from procedures.models import ProcedureType
 from scheduling.availability import BusyIndex, case_span, local_date
 from scheduling.eligibility import require_eligible
+from scheduling.equipment import none_at_site, units_at
 from scheduling.errors import (
     BeyondHorizon,
     OutsideHours,
@@ -32,11 +34,13 @@ from scheduling.errors import (
     StartInPast,
 )
 from scheduling.horizon import beyond_horizon_sentence
-from scheduling.models import Appointment
+from scheduling.models import Appointment, FreedReason
 from scheduling.place import hours_problem, room_problem
 from scheduling.recheck import recheck_after_commit
 from scheduling.replan import replan
 from scheduling.states import require_reschedulable
+from scheduling.waitlist.entries import close_for_booking
+from scheduling.waitlist.matching import slot_freed
 
 Actor = AbstractBaseUser | None
 
@@ -45,6 +49,7 @@ OVERLAP_CONSTRAINTS = {
     "no_provider_overlap": "provider",
     "no_room_overlap": "room",
     "no_patient_overlap": "patient",
+    "no_equipment_overlap": "equipment",
 }
 
 
@@ -56,6 +61,40 @@ def _when(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
 
 
+class CheckedPlace(NamedTuple):
+    end: dt.datetime
+    room_busy_until: dt.datetime
+    # The unit of shared equipment the case takes; None when the procedure needs none.
+    equipment: Equipment | None
+
+
+def _take_unit(
+    busy: BusyIndex,
+    units: list[Equipment],
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    keep_id: int | None,
+) -> Equipment:
+    """The unit the case keeps (a moved case keeps its own while it is free), else the first
+    free one; refused when every unit is in use at some moment of the case."""
+    ordered = sorted(units, key=lambda unit: unit.pk != keep_id)
+    free = busy.free_unit([unit.pk for unit in ordered], start, end)
+    if free is not None:
+        return next(unit for unit in ordered if unit.pk == free)
+    kind, site = units[0].kind.name, units[0].site.name
+    uses = "; ".join(
+        f"{unit.name}: {_local(taken.start)}-{_local(taken.end)}"
+        for unit in units
+        if (taken := busy.unit_busy(unit.pk, start, end)) is not None
+    )
+    raise SlotUnavailable(
+        f"Every {kind} at {site} is in use {_local(start)}-{_local(end)} on "
+        f"{local_date(start):%a %d %b %Y} ({uses}).",
+        extra={"resource": "equipment"},
+    )
+
+
 def check_place(
     *,
     patient: Patient,
@@ -64,14 +103,19 @@ def check_place(
     room: Room,
     start: dt.datetime,
     exclude_appointment_id: int | None = None,
-) -> tuple[dt.datetime, dt.datetime]:
-    """Raise the refusal a scheduler should see, or return (end, room busy until)."""
+    keep_equipment_id: int | None = None,
+) -> CheckedPlace:
+    """Raise the refusal a scheduler should see, or return the case's end, the time its room
+    is busy until and the unit of equipment it takes (`keep_equipment_id`: the one a moved
+    case has, kept if still free)."""
     if start < timezone.now():
         raise StartInPast(f"{_when(start)} has already passed; choose a later time.")
     if too_far := beyond_horizon_sentence(start):
         raise BeyondHorizon(too_far)
-    if unfit := room_problem(room, procedure_type):
+    if unfit := room_problem(room, procedure_type) or none_at_site(procedure_type, room):
         raise RoomUnsuitable(unfit)
+    kind_id = procedure_type.equipment_kind_id
+    units = units_at(kind_id, room.site_id) if kind_id is not None else []
     span = case_span(procedure_type, room, start)
     start, end, room_busy_until = span.start, span.end, span.room_busy_until
     if closed := hours_problem(provider=provider, room=room, start=start, end=end):
@@ -84,6 +128,9 @@ def check_place(
         room_ids=[room.pk],
         patient_id=patient.pk,
         exclude_appointment_id=exclude_appointment_id,
+        # In the same query: on SQLite this runs inside the booking's immediate transaction,
+        # on PostgreSQL the exclusion constraint settles a race for the last unit.
+        equipment_ids=[unit.pk for unit in units],
     )
     clash = busy.clash(
         provider_id=provider.pk,
@@ -104,7 +151,10 @@ def check_place(
             f"{extra} on {local_date(clash.busy.start):%a %d %b %Y}.",
             extra={"resource": clash.resource},
         )
-    return end, room_busy_until
+    equipment = (
+        _take_unit(busy, units, start=start, end=end, keep_id=keep_equipment_id) if units else None
+    )
+    return CheckedPlace(end, room_busy_until, equipment)
 
 
 def _save_guarded(appointment: Appointment, update_fields: list[str] | None = None) -> None:
@@ -152,7 +202,7 @@ def appointment_book(
 ) -> Appointment:
     """Book a case. `sedation` is the plan for this case; None takes the catalog's default."""
     patient = lock_patient(patient)
-    end, room_busy_until = check_place(
+    end, room_busy_until, equipment = check_place(
         patient=patient, procedure_type=procedure_type, provider=provider, room=room, start=start
     )
     # The patient's row is locked: no other booking can add a session while we count them.
@@ -172,6 +222,7 @@ def appointment_book(
         side=side,
         provider=provider,
         room=room,
+        equipment=equipment,
         start=start,
         end=end,
         room_busy_until=room_busy_until,
@@ -183,6 +234,7 @@ def appointment_book(
     # Holds, checklist and the outbox rows are written in this transaction: the booking and
     # its reminders commit together or not at all.
     replan(appointment, actor=acting_user, new=True, place_checked=True)
+    close_for_booking(appointment)  # the waitlist entry it fills, if the patient had one
     audit.record(
         actor=acting_user,
         action="appointment.book",
@@ -196,6 +248,7 @@ def appointment_book(
                 "side",
                 "provider",
                 "room",
+                "equipment",
                 "start",
                 "end",
                 "sedation",
@@ -231,13 +284,14 @@ def appointment_reschedule(
     require_reschedulable(locked.status)
     provider = provider or locked.provider
     room = room or locked.room
-    end, room_busy_until = check_place(
+    end, room_busy_until, equipment = check_place(
         patient=patient,
         procedure_type=locked.procedure_type,
         provider=provider,
         room=room,
         start=start,
         exclude_appointment_id=locked.pk,
+        keep_equipment_id=locked.equipment_id,
     )
     require_eligible(
         patient=patient,
@@ -249,12 +303,16 @@ def appointment_reschedule(
         exclude_appointment_id=locked.pk,
         start=start,
     )
-    fields = ["start", "end", "provider", "room"]
+    fields = ["start", "end", "provider", "room", "equipment"]
     before = audit.snapshot(locked, fields)
     day_changed = local_date(start) != local_date(locked.start)
+    left = (locked.start, locked.end, locked.provider_id, locked.room_id)
     locked.start, locked.end, locked.room_busy_until = start, end, room_busy_until
-    locked.provider, locked.room = provider, room
-    _save_guarded(locked, ["start", "end", "room_busy_until", "provider", "room", "updated_at"])
+    locked.provider, locked.room, locked.equipment = provider, room, equipment
+    _save_guarded(
+        locked,
+        ["start", "end", "room_busy_until", "provider", "room", "equipment", "updated_at"],
+    )
     replan(locked, actor=acting_user, day_changed=day_changed, place_checked=True)
     audit.record(
         actor=acting_user,
@@ -264,4 +322,15 @@ def appointment_reschedule(
     )
     # The case passed every rule on its new day; the patient's other cases are judged again.
     recheck_after_commit(patient.pk)
+    left_start, left_end, left_provider, left_room = left
+    if (left_start, left_provider, left_room) != (locked.start, locked.provider_id, locked.room_id):
+        # What the move left free, matched against the waitlist before this commits.
+        slot_freed(
+            locked,
+            start=left_start,
+            end=left_end,
+            provider_id=left_provider,
+            room_id=left_room,
+            reason=FreedReason.MOVED,
+        )
     return locked

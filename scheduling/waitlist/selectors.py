@@ -70,9 +70,7 @@ def _with_live(slots: QuerySet[FreedSlot]) -> QuerySet[FreedSlot]:
         "appointment",
         "filled_by__patient",
         "filled_by__procedure_type",
-    ).prefetch_related(
-        Prefetch("matches", queryset=_live_matches(), to_attr="live")
-    )
+    ).prefetch_related(Prefetch("matches", queryset=_live_matches(), to_attr="live"))
 
 
 def freed_by_case(case: Appointment) -> list[FreedSlot]:

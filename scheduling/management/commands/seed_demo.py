@@ -1,9 +1,10 @@
 """`manage.py seed_demo`: a demo clinic to click through, whatever the day. Safe to run twice.
 
-Two providers working Monday-Friday 08:00-17:00, two fluoroscopy suites and an exam room,
-a login for each role, and about a hundred patients: one at each stage of each pathway
-(`scheduling/demo/stories.py`) and a clinic's worth of regulars, with fourteen weeks of past
-cases, today's and the next clinic days' schedule, and their checklists and reminders.
+Two providers working Monday-Friday 08:00-17:00, two fluoroscopy suites and an exam room
+sharing an RF generator and a portable C-arm, a login for each role, and about a hundred
+patients: one at each stage of each pathway (`scheduling/demo/stories.py`) and a clinic's
+worth of regulars, with fourteen weeks of past cases, today's and the next clinic days'
+schedule, and their checklists and reminders.
 What happens from now on goes through the services; `scheduling/demo/past.py` says how the
 past is written.
 """
