@@ -194,7 +194,7 @@ class FreedSlotSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MatchSerializer(many=True))
     def get_eligible(self, freed: FreedSlot) -> list[dict[str, Any]]:
-        return MatchSerializer(selectors.live_matches(freed), many=True).data
+        return list(MatchSerializer(selectors.live_matches(freed), many=True).data)
 
 
 class FreedSlotQuerySerializer(QuerySerializer):

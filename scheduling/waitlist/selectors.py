@@ -114,7 +114,10 @@ def still_free(slots: Sequence[FreedSlot]) -> list[FreedSlot]:
 def open_freed_slots(*, after: dt.datetime | None = None, limit: int = 50) -> list[FreedSlot]:
     """Upcoming freed slots still free, not filled from the waitlist, with someone to offer
     them to: earliest first."""
-    slots = _with_live(
-        FreedSlot.objects.filter(filled_by__isnull=True, start__gt=after or timezone.now())
-    ).order_by("start", "id")[:limit]
-    return still_free([s for s in slots if s.live])
+    upcoming = FreedSlot.objects.filter(
+        filled_by__isnull=True,
+        start__gt=after or timezone.now(),
+        # Only slots someone could still be offered: the limit counts those alone.
+        pk__in=_live_matches().values("freed_slot_id"),
+    )
+    return still_free(list(_with_live(upcoming).order_by("start", "id")[:limit]))
