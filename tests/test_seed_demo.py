@@ -221,6 +221,17 @@ def test_a_cancellation_for_the_next_clinic_day_was_recorded_through_the_service
     ).exists()
 
 
+def test_the_desk_opens_on_a_freed_epidural_time_that_three_waiting_patients_fit(demo):
+    from scheduling.waitlist.selectors import live_matches, open_freed_slots
+
+    with time_machine.travel(demo.now, tick=False):
+        slots = open_freed_slots()
+    fitted = [slot for slot in slots if len(live_matches(slot)) == 3]
+    assert fitted, [(s.start, len(live_matches(s))) for s in slots]
+    names = [m.entry.patient.last_name for m in live_matches(fitted[0])]
+    assert names == ["Holloway", "Reyes", "Park"]  # the longest-waiting first
+
+
 # --- the stages of each pathway -----------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from scheduling.demo.present import Desk
 from scheduling.demo.regulars import regulars
 from scheduling.demo.reminder_rules import ReminderRules
 from scheduling.demo.stories import all_stories
+from scheduling.demo.waitlist import seed_waitlist
 
 REGULARS = 70
 
@@ -46,6 +47,16 @@ def build_demo() -> DemoSummary:
     now, today = timezone.now(), timezone.localdate()
     clinic = ensure_clinic()
     summary = DemoSummary(clinic)
+    _build_patients(clinic, summary, now, today)
+    # After the schedule, so that its slot search sees the booked days.
+    if refused := seed_waitlist(clinic):
+        summary.refused.append(refused)
+    return summary
+
+
+def _build_patients(
+    clinic: DemoClinic, summary: DemoSummary, now: dt.datetime, today: dt.date
+) -> None:
     days = ClinicDays.load(today, clinic.providers, clinic.rooms)
     stories = all_stories(days)
     people = regulars(len(stories) + 1, REGULARS, days)
@@ -57,7 +68,7 @@ def build_demo() -> DemoSummary:
     stories = [s for s in stories if s.profile.mrn not in known]
     people = [r for r in people if r.profile.mrn not in known]
     if not stories and not people:
-        return summary
+        return
 
     registrar = Registrar(scheduler=clinic.scheduler, nurse=clinic.nurse)
     patients = {
@@ -127,4 +138,3 @@ def build_demo() -> DemoSummary:
     summary.booked_cases = len(desk.result.booked)
     summary.days = {day: agenda.count[day] for day in ahead}
     summary.refused = planner.skipped + desk.result.refused
-    return summary
