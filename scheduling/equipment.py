@@ -7,8 +7,13 @@ the units the process keeps (`selectors.kept_equipment`), so neither reads a row
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from clinic.models import Equipment, Room
 from procedures.models import ProcedureType
+from scheduling.availability import BusyIndex, local_date
 from scheduling.selectors import kept_equipment, kept_equipment_kinds
 
 
@@ -41,4 +46,26 @@ def none_at_site(procedure_type: ProcedureType, room: Room) -> str:
     return (
         f"{procedure_type.name} needs {a_kind(kind.name)}, and {room.site.name} has none; "
         "a manager adds one in the admin under Equipment."
+    )
+
+
+def _hm(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def all_in_use(
+    units: list[Equipment], busy: BusyIndex, start: dt.datetime, end: dt.datetime
+) -> str:
+    """Why no unit can be taken for [start, end), or "" when one is free: the booking's
+    refusal and the "why not this time?" answer, in the same words."""
+    if not units or busy.free_unit([unit.pk for unit in units], start, end) is not None:
+        return ""
+    uses = "; ".join(
+        f"{unit.name}: {_hm(taken.start)}-{_hm(taken.end)}"
+        for unit in units
+        if (taken := busy.unit_busy(unit.pk, start, end)) is not None
+    )
+    return (
+        f"Every {units[0].kind.name} at {units[0].site.name} is in use {_hm(start)}-{_hm(end)} "
+        f"on {local_date(start):%a %d %b %Y} ({uses})."
     )

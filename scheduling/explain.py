@@ -33,6 +33,7 @@ from scheduling.availability import (
     room_suits,
 )
 from scheduling.eligibility import PatientRules
+from scheduling.equipment import all_in_use, none_at_site, units_at
 from scheduling.horizon import beyond_horizon_sentence
 from scheduling.models import Appointment, RoomClosure
 
@@ -49,6 +50,8 @@ ROOM_UNSUITABLE = "room_unsuitable"
 ROOM_CLOSED = "room_closed"
 ROOM_BUSY = "room_busy"
 ROOM_TURNOVER = "room_turnover"
+EQUIPMENT_NONE = "equipment_none"
+EQUIPMENT_BUSY = "equipment_busy"
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,13 @@ class _Asker:
             found.append(Reason(ROOM_CLOSED, self._room_closed(room)))
         if clash is not None:
             found.append(self._room_busy(room, clash, cases))
+        # Shared equipment goes with the room's site: a unit moves between its rooms.
+        if none := none_at_site(self.procedure_type, room):
+            found.append(Reason(EQUIPMENT_NONE, none))
+        elif self.procedure_type.equipment_kind_id is not None:
+            units = units_at(self.procedure_type.equipment_kind_id, room.site_id)
+            if in_use := all_in_use(units, self.busy, self.start, self.end):
+                found.append(Reason(EQUIPMENT_BUSY, in_use))
         return tuple(found)
 
     def clinic_covers(self) -> bool:
@@ -288,6 +298,12 @@ def explain(
         first=day, last=day, provider_ids=[p.pk for p in providers], room_ids=[r.pk for r in rooms]
     )
     longest_turnover = dt.timedelta(minutes=max(r.turnover_minutes for r in rooms))
+    kind_id = procedure_type.equipment_kind_id
+    units = (
+        {u.pk for room in rooms for u in units_at(kind_id, room.site_id)}
+        if kind_id is not None
+        else set()
+    )
     busy = BusyIndex.load(
         start=start,
         end=end + longest_turnover,
@@ -295,6 +311,7 @@ def explain(
         room_ids=[r.pk for r in rooms],
         patient_id=patient.pk,
         exclude_appointment_id=exclude_appointment_id,
+        equipment_ids=units,
     )
     asker = _Asker(
         patient, procedure_type, start, end, calendar, busy, calendar.closed_because(day)

@@ -12,6 +12,7 @@ import pytest
 from clinic.models import AuditEvent, Equipment
 from scheduling import services
 from scheduling.errors import RoomUnsuitable, SlotUnavailable
+from scheduling.explain import EQUIPMENT_BUSY, EQUIPMENT_NONE, explain
 from scheduling.models import Appointment
 from scheduling.slots import SlotQuery, find_slots
 from tests.factories import (
@@ -285,6 +286,53 @@ def test_a_search_for_an_ablation_reads_busy_times_in_the_same_queries(clinic):
 
     assert busy_reads(rfa) == busy_reads(mbb)
     assert len(rfa) <= len(mbb) + 2  # the kept units and their kinds, read once
+
+
+def test_why_not_this_time_names_the_busy_generator_and_booking_agrees(clinic):
+    ablation(clinic, at(9))
+    patient = ready_patient()
+    question = {
+        "patient": patient,
+        "procedure_type": clinic.procedure("RFA"),
+        "region": "lumbar",
+        "side": "right",
+        "start": at(9),
+        "providers": [clinic.ortiz],
+        "rooms": [clinic.suite2],
+    }
+    answer = explain(**question)
+    assert not answer.allowed
+    [reason] = answer.rooms[0].reasons
+    assert reason.code == EQUIPMENT_BUSY
+    assert reason.text.startswith("Every RF generator at Main campus is in use 09:00-")
+    with pytest.raises(SlotUnavailable) as refused:
+        book_case(
+            clinic,
+            start=at(9),
+            patient=patient,
+            code="RFA",
+            provider=clinic.ortiz,
+            room=clinic.suite2,
+        )
+    assert refused.value.detail == reason.text
+    # A second generator: nothing stops the time, and booking accepts it.
+    add_rf_generator(clinic.suite1.site, name="RF generator 2")
+    assert explain(**question).allowed
+
+
+def test_why_not_this_time_says_when_a_site_has_no_generator(clinic):
+    far = RoomFactory(name="North 1", site=SiteFactory(name="North clinic"), rf_generator=False)
+    answer = explain(
+        patient=ready_patient(),
+        procedure_type=clinic.procedure("RFA"),
+        region="lumbar",
+        side="right",
+        start=at(9),
+        providers=[clinic.ortiz],
+        rooms=[far],
+    )
+    assert [r.code for r in answer.rooms[0].reasons] == [EQUIPMENT_NONE]
+    assert "has none; a manager adds one" in answer.rooms[0].reasons[0].text
 
 
 def test_the_database_refuses_two_cases_on_one_unit_at_once(clinic):

@@ -25,7 +25,7 @@ from procedures import versioned
 from procedures.models import ProcedureType
 from scheduling.availability import BusyIndex, case_span, local_date
 from scheduling.eligibility import require_eligible
-from scheduling.equipment import none_at_site, units_at
+from scheduling.equipment import all_in_use, none_at_site, units_at
 from scheduling.errors import (
     BeyondHorizon,
     OutsideHours,
@@ -82,17 +82,7 @@ def _take_unit(
     free = busy.free_unit([unit.pk for unit in ordered], start, end)
     if free is not None:
         return next(unit for unit in ordered if unit.pk == free)
-    kind, site = units[0].kind.name, units[0].site.name
-    uses = "; ".join(
-        f"{unit.name}: {_local(taken.start)}-{_local(taken.end)}"
-        for unit in units
-        if (taken := busy.unit_busy(unit.pk, start, end)) is not None
-    )
-    raise SlotUnavailable(
-        f"Every {kind} at {site} is in use {_local(start)}-{_local(end)} on "
-        f"{local_date(start):%a %d %b %Y} ({uses}).",
-        extra={"resource": "equipment"},
-    )
+    raise SlotUnavailable(all_in_use(units, busy, start, end), extra={"resource": "equipment"})
 
 
 def check_place(
