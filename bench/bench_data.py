@@ -65,10 +65,11 @@ def _places(first_day: dt.date, last_day: dt.date) -> tuple[list[int], list[int]
         provider_hours,
     )
 
-    from clinic.models import Provider, Room, Site
+    from clinic.models import Equipment, EquipmentKind, Provider, Room, Site
     from scheduling.models import ProviderDayException, WorkingHours
     from tests.factories import npi_for
 
+    generators = EquipmentKind.objects.get(code="rf_generator")
     rooms, providers = [], []
     for site_index, name in enumerate(SITES):
         site = Site.objects.create(name=name)
@@ -80,6 +81,12 @@ def _places(first_day: dt.date, last_day: dt.date) -> tuple[list[int], list[int]
                 turnover_minutes=TURNOVER,
             )  # fmt: skip
             rooms.append(room.pk)
+        # One RF generator per suite: ablations are booked as often as the suites allow, and
+        # the benchmark measures booking, not a shortage of generators.
+        for g in range(FLUORO_ROOMS):
+            Equipment.objects.create(
+                site=site, kind=generators, name=f"{name.split()[0]} RF generator {g + 1}"
+            )
         for p in range(PROVIDERS_PER_SITE):
             index = site_index * PROVIDERS_PER_SITE + p
             providers.append(

@@ -47,7 +47,10 @@ def _error(description: str) -> OpenApiResponse:
 
 
 PLACE_ERRORS = {
-    409: _error("`slot_unavailable`: provider, room (turnover included) or patient is busy."),
+    409: _error(
+        "`slot_unavailable`: provider, room (turnover included), patient or every unit of "
+        "the shared equipment the procedure needs (`\"resource\": \"equipment\"`) is busy."
+    ),
     422: _refusal(
         "`not_eligible` (with every violation), `outside_hours`, `room_unsuitable`, "
         "`start_in_past` or `beyond_horizon` (further ahead than BOOKING_HORIZON_MONTHS)."
