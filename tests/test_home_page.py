@@ -223,7 +223,7 @@ def test_a_schedulers_header_has_the_clinic_today_her_name_and_role_and_her_navi
     assert 'Today: <time datetime="2026-11-18">Wednesday 18 November 2026</time>' in header
     assert 'Signed in as <strong class="username">sam.scheduler</strong>' in header
     assert '<span class="roles">(Scheduler)</span>' in header
-    assert navigation(html) == ["Desk", "Patients", "Calendar"]
+    assert navigation(html) == ["Desk", "Patients", "Waitlist", "Calendar"]
     assert '<a href="/desk/" aria-current="page">Desk</a>' in header
     assert '<a href="/patients/">Patients</a>' in header
     assert "/admin/" not in html
@@ -241,7 +241,15 @@ def test_a_nurses_navigation_leads_to_the_station_not_the_desk(make_staff, clini
 def test_a_managers_navigation_has_every_page_and_the_admin(make_staff, clinic):
     html = signed_in(make_staff("manager", "maria.manager")).get("/desk/").content.decode()
 
-    assert navigation(html) == ["Dashboard", "Desk", "Station", "Patients", "Calendar", "Admin"]
+    assert navigation(html) == [
+        "Dashboard",
+        "Desk",
+        "Station",
+        "Patients",
+        "Waitlist",
+        "Calendar",
+        "Admin",
+    ]
     assert '<a href="/admin/">Admin</a>' in html
     assert '<span class="roles">(Manager)</span>' in html
 

@@ -42,7 +42,7 @@ from clinic.models import Patient
 from clinic.roles import Role
 from procedures.models import PatientMedication, PriorAuthorization, ProcedureHistory
 from scheduling.demo.build import build_demo
-from scheduling.models import Appointment, ChecklistItem
+from scheduling.models import Appointment, ChecklistItem, FreedSlot, WaitlistEntry
 
 pytestmark = [pytest.mark.django_db]
 
@@ -70,6 +70,8 @@ class DemoIds:
     medications: list[dict[str, int]]
     authorizations: list[dict[str, int]]
     history_entries: list[dict[str, int]]
+    waitlist_entries: list[dict[str, int]]
+    freed_slots: list[dict[str, int]]
 
     def for_path(self, path: str) -> list[dict[str, int]]:
         if "{item_id}" in path:
@@ -84,6 +86,10 @@ class DemoIds:
             return self.appointments
         if path.startswith("/api/prior-authorizations/{id}"):
             return self.authorizations
+        if path.startswith("/api/waitlist/{id}"):
+            return self.waitlist_entries
+        if path.startswith("/api/freed-slots/{id}"):
+            return self.freed_slots
         assert "{" not in path, f"No demo ids for {path}: add them here."
         return [{}]
 
@@ -113,6 +119,9 @@ def demo_ids() -> DemoIds:
             {"id": p, "entry_id": e}
             for p, e in ProcedureHistory.objects.values_list("patient_id", "pk")[:8]
         ],
+        # The demo's waitlist scene: three waiting patients and the time a cancellation freed.
+        waitlist_entries=[{"id": pk} for pk in WaitlistEntry.objects.values_list("pk", flat=True)],
+        freed_slots=[{"id": pk} for pk in FreedSlot.objects.values_list("pk", flat=True)],
     )
 
 
