@@ -12,11 +12,11 @@ from playwright.sync_api import Page
 
 from scheduling import services
 from scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
-from scheduling.waitlist.entries import waitlist_add
 from tests.browser import assert_accessible, screenshot, sign_in
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import book_case, local, make_small_clinic
 from tests.test_browser_booking import focused, tab_to
+from tests.waitlist_helpers import wait_for_epidural
 
 pytest_plugins = ["tests.browser"]
 
@@ -30,16 +30,11 @@ pytestmark = [
 ]
 
 
-def wait_for_epidural(clinic, name: str, since: dt.timedelta):
+def waiting_since(clinic, name: str, since: dt.timedelta):
     first, last = name.split()
-    entry = waitlist_add(
-        patient=PatientFactory(first_name=first, last_name=last),
-        procedure_type=clinic.procedure("ESI_IL"),
-        region="lumbar",
-        side="right",
-        earliest=dt.date(2027, 3, 1),
-        latest=dt.date(2027, 3, 31),
-        acting_user=None,
+    patient = PatientFactory(first_name=first, last_name=last)
+    entry = wait_for_epidural(
+        clinic, patient=patient, earliest=dt.date(2027, 3, 1), latest=dt.date(2027, 3, 31)
     )
     WaitlistEntry.objects.filter(pk=entry.pk).update(created_at=entry.created_at - since)
     return entry
@@ -50,8 +45,8 @@ def test_a_scheduler_books_a_waiting_patient_into_a_freed_time_by_keyboard(
 ):
     make_staff("scheduler", "sam.scheduler")
     clinic = make_small_clinic()
-    longest = wait_for_epidural(clinic, "Rosa Lind", dt.timedelta(days=20))
-    wait_for_epidural(clinic, "Omar Haddad", dt.timedelta(days=5))
+    longest = waiting_since(clinic, "Rosa Lind", dt.timedelta(days=20))
+    waiting_since(clinic, "Omar Haddad", dt.timedelta(days=5))
     case = book_case(clinic, start=local(2027, 3, 8, 10), code="ESI_IL")
     services.appointment_cancel(appointment=case, reason="Patient unwell", acting_user=None)
 

@@ -18,11 +18,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from clinic.permissions import ALL_ROLES, NURSING, SCHEDULING
 from clinic.roles import Role
 from procedures.models import ProcedureHistory
-from scheduling.models import FreedReason, FreedSlot
-from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory
 from tests.pages_helpers import page_text
 from tests.scheduling_helpers import book_case, local, make_small_clinic
+from tests.waitlist_helpers import freed_by_a_move, wait_for_epidural
 
 # Open to everyone: the welcome (which sends signed-in staff on), signing in and out.
 PUBLIC = {"home", "login", "login-code", "logout"}
@@ -90,23 +89,10 @@ def objects(db: None) -> Iterator[dict[str, int]]:
             performed_on=dt.date(2026, 9, 1),
             relief_percent=60,
         )
-        waiting = waitlist_add(
-            patient=patient,
-            procedure_type=clinic.procedure("ESI_IL"),
-            region="lumbar",
-            side="left",
-            earliest=dt.date(2026, 11, 18),
-            latest=dt.date(2026, 12, 18),
-            acting_user=None,
+        waiting = wait_for_epidural(
+            clinic, patient=patient, earliest=dt.date(2026, 11, 18), latest=dt.date(2026, 12, 18)
         )
-        freed = FreedSlot.objects.create(
-            appointment=case,
-            reason=FreedReason.MOVED,
-            start=case.start,
-            end=case.end,
-            provider=case.provider,
-            room=case.room,
-        )
+        freed = freed_by_a_move(case)
         yield {
             "patients": patient.pk,
             "appointments": case.pk,

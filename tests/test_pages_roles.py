@@ -25,13 +25,12 @@ from clinic.permissions import ALL_ROLES, MANAGERS, NURSING, SCHEDULING
 from clinic.roles import Role
 from procedures import services as procedure_services
 from scheduling import urls as page_urls
-from scheduling.models import FreedReason, FreedSlot
 from scheduling.pages import account
 from scheduling.pages.common import role_required
-from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory
 from tests.pages_helpers import page_text
 from tests.scheduling_helpers import book_case, case_done_here, local, make_small_clinic
+from tests.waitlist_helpers import freed_by_a_move, wait_for_epidural
 
 NOW = local(2026, 11, 18, 7, 30)  # a Wednesday morning
 ROLES = [Role.SCHEDULER, Role.NURSE, Role.MANAGER]
@@ -131,23 +130,10 @@ def objects(db: None) -> Objects:
         relief_percent=70,
         acting_user=None,
     )
-    waiting = waitlist_add(
-        patient=alice,
-        procedure_type=clinic.procedure("ESI_IL"),
-        region="lumbar",
-        side="left",
-        earliest=dt.date(2026, 11, 18),
-        latest=dt.date(2026, 12, 18),
-        acting_user=None,
+    waiting = wait_for_epidural(
+        clinic, patient=alice, earliest=dt.date(2026, 11, 18), latest=dt.date(2026, 12, 18)
     )
-    freed = FreedSlot.objects.create(
-        appointment=case,
-        reason=FreedReason.MOVED,
-        start=case.start,
-        end=case.end,
-        provider=case.provider,
-        room=case.room,
-    )
+    freed = freed_by_a_move(case)
     return Objects(alice.pk, case.pk, item.pk, today.pk, done.pk, entry.pk, waiting.pk, freed.pk)
 
 

@@ -19,23 +19,16 @@ from scheduling.models import (
     WaitlistPolicy,
     WaitlistStatus,
 )
-from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory
 from tests.scheduling_helpers import book_case, local
+from tests.waitlist_helpers import wait_for_epidural
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_at(local(2027, 3, 1, 9))]
 
 
 def waiting(clinic, **fields):
-    return waitlist_add(
-        patient=fields.pop("patient", None) or PatientFactory(),
-        procedure_type=clinic.procedure("ESI_IL"),
-        region="lumbar",
-        side="right",
-        earliest=dt.date(2027, 3, 1),
-        latest=dt.date(2027, 3, 31),
-        acting_user=None,
-        **fields,
+    return wait_for_epidural(
+        clinic, earliest=dt.date(2027, 3, 1), latest=dt.date(2027, 3, 31), **fields
     )
 
 
@@ -44,6 +37,19 @@ def cancelled_with_waiting(clinic, count: int = 3) -> tuple[Appointment, list]:
     case = book_case(clinic, start=local(2027, 3, 10, 9), code="ESI_IL")
     services.appointment_cancel(appointment=case, reason="Unwell", acting_user=None)
     return case, entries
+
+
+def form(patient_id: int, **fields: object) -> dict[str, object]:
+    """The waitlist form as a scheduler fills it in, for an epidural in March."""
+    return {
+        "patient": patient_id,
+        "procedure_type": "ESI_IL",
+        "region": "lumbar",
+        "side": "right",
+        "earliest": "2027-03-01",
+        "latest": "2027-03-31",
+        **fields,
+    }
 
 
 def text(response) -> str:
@@ -56,21 +62,12 @@ def test_a_scheduler_puts_a_patient_on_the_waitlist_from_their_page(clinic, page
     page = text(desk.get(f"/patients/{patient.pk}/"))
     assert "Not on the waitlist." in page
     assert f'href="/waitlist/new/?patient={patient.pk}"' in page
-    form = desk.get(f"/waitlist/new/?patient={patient.pk}&procedure_type=ESI_IL&region=lumbar")
-    assert form.status_code == 200
-    assert 'value="ESI_IL" selected' in form.content.decode()
+    blank = desk.get(f"/waitlist/new/?patient={patient.pk}&procedure_type=ESI_IL&region=lumbar")
+    assert blank.status_code == 200
+    assert 'value="ESI_IL" selected' in blank.content.decode()
     answer = desk.post(
         "/waitlist/new/",
-        {
-            "patient": patient.pk,
-            "procedure_type": "ESI_IL",
-            "region": "lumbar",
-            "side": "right",
-            "earliest": "2027-03-01",
-            "latest": "2027-03-31",
-            "preferred_providers": [clinic.ortiz.pk],
-            "note": "Mornings only",
-        },
+        form(patient.pk, preferred_providers=[clinic.ortiz.pk], note="Mornings only"),
     )
     assert answer.status_code == 302
     assert answer["Location"] == f"/patients/{patient.pk}/#waitlist"
@@ -85,14 +82,7 @@ def test_a_window_in_the_wrong_order_comes_back_with_the_field_marked(clinic, pa
     patient = PatientFactory()
     answer = pages_as("scheduler").post(
         "/waitlist/new/",
-        {
-            "patient": patient.pk,
-            "procedure_type": "ESI_IL",
-            "region": "lumbar",
-            "side": "right",
-            "earliest": "2027-03-20",
-            "latest": "2027-03-10",
-        },
+        form(patient.pk, earliest="2027-03-20", latest="2027-03-10"),
     )
     assert answer.status_code == 200
     assert "The latest date must be on or after the earliest." in text(answer)
@@ -103,14 +93,7 @@ def test_a_window_already_over_shows_the_service_sentence(clinic, pages_as):
     patient = PatientFactory()
     answer = pages_as("scheduler").post(
         "/waitlist/new/",
-        {
-            "patient": patient.pk,
-            "procedure_type": "ESI_IL",
-            "region": "lumbar",
-            "side": "right",
-            "earliest": "2027-02-01",
-            "latest": "2027-02-10",
-        },
+        form(patient.pk, earliest="2027-02-01", latest="2027-02-10"),
     )
     assert answer.status_code == 200
     assert "a waitlist window must reach today or later" in text(answer)
@@ -265,15 +248,7 @@ def test_a_manager_edits_the_waitlist_policy_in_the_admin(clinic, pages_as):
 )
 def test_absurd_values_are_refused_beside_their_field(clinic, pages_as, field, value):
     patient = PatientFactory()
-    body = {
-        "patient": patient.pk,
-        "procedure_type": "ESI_IL",
-        "region": "lumbar",
-        "side": "right",
-        "earliest": "2027-03-01",
-        "latest": "2027-03-31",
-        field: value,
-    }
+    body = form(patient.pk, **{field: value})
     answer = pages_as("scheduler").post("/waitlist/new/", body)
     assert answer.status_code == 200
     assert f'id="id_{field}_error"' in answer.content.decode()
@@ -285,3 +260,10 @@ def test_an_unknown_or_absurd_patient_is_not_found(clinic, pages_as):
     assert desk.get("/waitlist/new/?patient=99999999999999999999999").status_code == 404
     assert desk.get("/waitlist/new/?patient=abc").status_code == 404
     assert desk.post("/freed-slots/99999999999999999999999/book/").status_code == 404
+
+
+def test_an_entry_whose_window_has_passed_says_so(clinic, pages_as, clock):
+    entry = waiting(clinic)
+    clock.move_to(local(2027, 4, 2, 9))
+    page = text(pages_as("scheduler").get(f"/patients/{entry.patient_id}/"))
+    assert '1 Mar to 31 Mar 2027 <span class="status">window over</span>' in page

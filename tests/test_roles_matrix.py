@@ -32,10 +32,9 @@ from procedures.models import (
     ProcedureHistory,
     ProcedureType,
 )
-from scheduling.models import FreedReason, FreedSlot
-from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory, PatientMedicationFactory
 from tests.scheduling_helpers import book_case, local, make_small_clinic
+from tests.waitlist_helpers import freed_by_a_move, wait_for_epidural
 
 # Who may call: the three roles, "no role" (signed in without a clinic role), "anonymous".
 S, N, M = "scheduler", "nurse", "manager"
@@ -201,23 +200,10 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
             side="left",
             performed_on=timezone.localdate() - dt.timedelta(days=30),
         )
-        waiting = waitlist_add(
-            patient=patient,
-            procedure_type=ProcedureType.objects.get(code="ESI_IL"),
-            region="lumbar",
-            side="left",
-            earliest=timezone.localdate(),
-            latest=day,
-            acting_user=None,
+        waiting = wait_for_epidural(
+            clinic, patient=patient, earliest=timezone.localdate(), latest=day
         )
-        freed = FreedSlot.objects.create(
-            appointment=case,
-            reason=FreedReason.MOVED,
-            start=case.start,
-            end=case.end,
-            provider=case.provider,
-            room=case.room,
-        )
+        freed = freed_by_a_move(case)
         User = get_user_model()
         users = {}
         for who in (S, N, M, "no role"):

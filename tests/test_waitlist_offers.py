@@ -18,9 +18,9 @@ from scheduling.models import (
 )
 from scheduling.waitlist import offers
 from scheduling.waitlist.book import book_match
-from scheduling.waitlist.entries import waitlist_add
 from tests.factories import PatientFactory, PatientMedicationFactory, drug
 from tests.scheduling_helpers import book_case, local
+from tests.waitlist_helpers import wait_for_epidural
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock_at(local(2027, 3, 1, 9))]
 
@@ -33,14 +33,9 @@ def keyed_mail(settings, tmp_path):
 
 
 def waiting(clinic, channel=Patient.Channel.SMS):
-    return waitlist_add(
-        patient=PatientFactory(preferred_channel=channel, first_name="Ann"),
-        procedure_type=clinic.procedure("ESI_IL"),
-        region="lumbar",
-        side="right",
-        earliest=dt.date(2027, 3, 1),
-        latest=dt.date(2027, 3, 31),
-        acting_user=None,
+    patient = PatientFactory(preferred_channel=channel, first_name="Ann")
+    return wait_for_epidural(
+        clinic, patient=patient, earliest=dt.date(2027, 3, 1), latest=dt.date(2027, 3, 31)
     )
 
 

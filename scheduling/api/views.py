@@ -49,7 +49,7 @@ def _error(description: str) -> OpenApiResponse:
 PLACE_ERRORS = {
     409: _error(
         "`slot_unavailable`: provider, room (turnover included), patient or every unit of "
-        "the shared equipment the procedure needs (`\"resource\": \"equipment\"`) is busy."
+        'the shared equipment the procedure needs (`"resource": "equipment"`) is busy.'
     ),
     422: _refusal(
         "`not_eligible` (with every violation), `outside_hours`, `room_unsuitable`, "

@@ -138,15 +138,10 @@ def _id(value: Any) -> int:
 def waitlist_list(request: HttpRequest) -> HttpResponse:
     entries = selectors.entries()
     shown(request, [e.patient_id for e in entries])
-    today = timezone.localdate()
     return render_page(
         request,
         "scheduling/waitlist/list.html",
-        {
-            "entries": entries,
-            "today": today,
-            "freed": freed_views(selectors.open_freed_slots()),
-        },
+        {"entries": entries, "freed": freed_views(selectors.open_freed_slots())},
     )
 
 
