@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page
 
-from clinic.models import Provider, Room
+from clinic.models import Equipment, Provider, Room
 from procedures.models import ProcedureType
 from scheduling import services
 from scheduling.models import Appointment, CancelCause, ProviderDayException, RoomClosure
@@ -338,3 +338,23 @@ def test_a_cancelled_case_shown_on_request_sits_beside_the_case_booked_in_its_pl
             page, "calendar-cancelled-shown", clip={"x": 0, "y": 220, "width": 700, "height": 420}
         )
         assert_accessible(page)
+
+
+def test_the_day_by_equipment_has_a_column_per_unit_and_is_accessible(
+    live_server, page, busy_day
+):
+    sign_in(page, live_server.url, "sam.scheduler")
+
+    page.goto(f"{live_server.url}/calendar/?date=2026-11-18&view=day&by=equipment")
+
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Calendar: Wednesday 18 November 2026, by equipment"
+    )
+    units = Equipment.objects.filter(active=True).count()
+    assert units >= 1
+    assert page.locator(".cal-day > .cal-column").count() == units
+    # A unit's free time books nothing by itself: no "book from this time" in its legend.
+    assert page.get_by_text("Free: book from this time").count() == 0
+    no_sideways_scroll(page)
+    screenshot(page, "calendar-day-by-equipment")
+    assert_accessible(page)

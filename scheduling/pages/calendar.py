@@ -162,6 +162,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "nav": navigation(shown, today),
             "is_week": shown.view == WEEK,
             "by_room": shown.by is By.ROOM,
+            # A unit's free time books nothing by itself: booking starts from a room or a provider.
+            "books_from_gaps": shown.by is not By.EQUIPMENT,
             "by_label": BY_LABELS[shown.by],
             # A room's or a unit's column heads say what it is; a provider's, their hours.
             "show_detail": shown.by is not By.PROVIDER,
