@@ -177,3 +177,43 @@ def test_the_schema_documents_the_waitlist(clinic, client):
     assert "delete" in paths["/api/waitlist/{id}/"]
     assert "post" in paths["/api/freed-slots/{id}/book/"]
     assert "422" in paths["/api/waitlist/"]["post"]["responses"]
+
+
+def test_a_booked_case_goes_on_the_waitlist_by_its_id_alone(clinic, scheduler_api):
+    case = book_case(clinic, start=local(2027, 3, 24, 9), code="ESI_IL")
+    answer = scheduler_api.post(
+        "/api/waitlist/",
+        {"appointment": case.pk, "earliest": "2027-03-01", "latest": "2027-03-23"},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    assert (body["appointment"], body["patient"]) == (case.pk, case.patient_id)
+    assert (body["procedure_type"], body["region"], body["side"]) == ("ESI_IL", "lumbar", "right")
+    # Not before the case: the service's sentence, nothing written.
+    late = scheduler_api.post(
+        "/api/waitlist/",
+        {"appointment": case.pk, "earliest": "2027-03-01", "latest": "2027-03-24"},
+        format="json",
+    )
+    assert late.status_code == 422 and late.json()["code"] == "invalid_window"
+    other = scheduler_api.post(
+        "/api/waitlist/",
+        {
+            "appointment": case.pk,
+            "patient": PatientFactory().pk,
+            "earliest": "2027-03-01",
+            "latest": "2027-03-20",
+        },
+        format="json",
+    )
+    assert other.status_code == 400 and "patient" in other.json()
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_without_a_case_the_procedure_and_the_patient_are_required(clinic, scheduler_api):
+    answer = scheduler_api.post(
+        "/api/waitlist/", {"earliest": "2027-03-01", "latest": "2027-03-20"}, format="json"
+    )
+    assert answer.status_code == 400
+    assert {"patient", "procedure_type", "region", "side"} <= set(answer.json())

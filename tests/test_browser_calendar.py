@@ -340,9 +340,7 @@ def test_a_cancelled_case_shown_on_request_sits_beside_the_case_booked_in_its_pl
         assert_accessible(page)
 
 
-def test_the_day_by_equipment_has_a_column_per_unit_and_is_accessible(
-    live_server, page, busy_day
-):
+def test_the_day_by_equipment_has_a_column_per_unit_and_is_accessible(live_server, page, busy_day):
     sign_in(page, live_server.url, "sam.scheduler")
 
     page.goto(f"{live_server.url}/calendar/?date=2026-11-18&view=day&by=equipment")

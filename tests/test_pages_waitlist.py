@@ -267,3 +267,22 @@ def test_an_entry_whose_window_has_passed_says_so(clinic, pages_as, clock):
     clock.move_to(local(2027, 4, 2, 9))
     page = text(pages_as("scheduler").get(f"/patients/{entry.patient_id}/"))
     assert '1 Mar to 31 Mar 2027 <span class="status">window over</span>' in page
+
+
+def test_a_booked_case_asks_for_an_earlier_date_from_its_page(clinic, pages_as):
+    desk = pages_as("scheduler")
+    case = book_case(clinic, start=local(2027, 3, 24, 9), code="ESI_IL")
+    page = text(desk.get(f"/appointments/{case.pk}/"))
+    link = f"/waitlist/new/?patient={case.patient_id}&amp;appointment={case.pk}"
+    assert link in page and "Wants an earlier date: put on the waitlist" in page
+    blank = text(desk.get(link.replace("&amp;", "&")))
+    assert "For an earlier date than the" in blank
+    assert 'name="latest" value="2027-03-23"' in blank
+    answer = desk.post(
+        "/waitlist/new/",
+        form(case.patient_id, appointment=case.pk, latest="2027-03-23"),
+    )
+    assert answer.status_code == 302
+    entry = WaitlistEntry.objects.get(patient=case.patient)
+    assert entry.appointment == case
+    assert "Moves the case booked on" in text(desk.get(f"/patients/{case.patient_id}/"))

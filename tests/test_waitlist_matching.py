@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from clinic.errors import DomainError
 from clinic.models import Equipment, EquipmentKind
 from scheduling import services
+from scheduling.availability import local_date
 from scheduling.models import (
     Appointment,
     FreedReason,
@@ -206,3 +207,77 @@ def test_matching_reads_a_bounded_number_of_queries_per_waiting_patient(clinic):
         services.appointment_cancel(appointment=case, reason="x", acting_user=None)
     per_patient = (len(six) - len(three)) / 3
     assert per_patient <= 12, f"{per_patient} queries per waiting patient"
+
+
+# --- A booked case that the patient would move earlier ------------------------------------------
+
+
+def waiting_to_move(clinic: SmallClinic, case: Appointment):
+    return waitlist_add(
+        patient=case.patient,
+        procedure_type=case.procedure_type,
+        region=case.region,
+        side=case.side,
+        earliest=MONDAY,
+        latest=local_date(case.start) - dt.timedelta(days=1),
+        appointment=case,
+        acting_user=None,
+    )
+
+
+def test_a_booked_case_waiting_for_an_earlier_time_is_judged_as_its_move(clinic):
+    # Her epidural is booked for the 24th; a repeat before it would be refused were the booked
+    # case counted as another session, but moving it is the question.
+    later = book_case(clinic, start=local(2027, 3, 24, 9), code="ESI_IL")
+    entry = waiting_to_move(clinic, later)
+    freed = cancel(book_case(clinic, start=local(2027, 3, 10, 9), code="ESI_IL"))
+    assert matched(freed) == [entry]
+
+
+def test_a_freed_time_after_the_booked_case_is_no_earlier_date(clinic):
+    soon = book_case(clinic, start=local(2027, 3, 5, 9), code="ESI_IL")
+    entry = waiting_to_move(clinic, soon)
+    freed = cancel(book_case(clinic, start=local(2027, 3, 10, 9), code="ESI_IL"))
+    assert matched(freed) == []
+    assert "Not earlier than the case already booked" in (refusal(entry, freed) or "")
+
+
+def test_taking_the_freed_time_moves_the_case_and_frees_its_old_time_for_the_next(clinic):
+    later = book_case(clinic, start=local(2027, 3, 24, 9), code="ESI_IL")
+    mover = waiting_to_move(clinic, later)
+    other = wait_for(clinic)
+    freed = cancel(book_case(clinic, start=local(2027, 3, 10, 9), code="ESI_IL"))
+    moved = book_match(match=freed.matches.get(entry=mover), acting_user=None)
+    assert moved.pk == later.pk and moved.start == local(2027, 3, 10, 9)
+    assert Appointment.objects.filter(patient=later.patient).count() == 1
+    mover.refresh_from_db()
+    assert mover.status == WaitlistStatus.BOOKED and mover.booked_appointment == moved
+    # The 24th is free now, and the patient still waiting fits it.
+    [left] = FreedSlot.objects.filter(appointment=later, reason=FreedReason.MOVED)
+    assert left.start == local(2027, 3, 24, 9)
+    assert matched(left) == [other]
+
+
+def test_the_case_to_move_must_be_the_patients_booked_case_and_the_window_before_it(clinic):
+    case = book_case(clinic, start=local(2027, 3, 10, 9), code="ESI_IL")
+
+    def add(patient, latest: dt.date):
+        return waitlist_add(
+            patient=patient,
+            procedure_type=case.procedure_type,
+            region="lumbar",
+            side="right",
+            earliest=MONDAY,
+            latest=latest,
+            appointment=case,
+            acting_user=None,
+        )
+
+    with pytest.raises(InvalidWindow, match="must end before that day"):
+        add(case.patient, dt.date(2027, 3, 10))
+    with pytest.raises(DomainError, match="another patient's"):
+        add(PatientFactory(), dt.date(2027, 3, 9))
+    services.appointment_cancel(appointment=case, reason="x", acting_user=None)
+    with pytest.raises(DomainError, match="only a booked case can be moved"):
+        add(case.patient, dt.date(2027, 3, 9))
+    assert not WaitlistEntry.objects.filter(appointment=case).exists()

@@ -21,7 +21,13 @@ from clinic.permissions import ALL_ROLES, SCHEDULING, acting_user
 from procedures.api.fields import LevelsField, check_levels_in_region
 from procedures.choices import Region, Side
 from scheduling.api.serializers import AppointmentSerializer, ProcedureCodeField
-from scheduling.models import FreedSlot, WaitlistEntry, WaitlistMatch, WaitlistStatus
+from scheduling.models import (
+    Appointment,
+    FreedSlot,
+    WaitlistEntry,
+    WaitlistMatch,
+    WaitlistStatus,
+)
 from scheduling.waitlist import offers, selectors
 from scheduling.waitlist.book import book_match
 from scheduling.waitlist.entries import waitlist_add, waitlist_remove
@@ -38,6 +44,7 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "patient_name",
+            "appointment",
             "procedure_type",
             "region",
             "side",
@@ -59,10 +66,16 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
 
 
 class WaitlistInputSerializer(serializers.Serializer):
-    patient = RowField(queryset=Patient.objects.all())
-    procedure_type = ProcedureCodeField()
-    region = serializers.ChoiceField(choices=Region.choices)
-    side = serializers.ChoiceField(choices=Side.choices)
+    appointment = RowField(
+        queryset=Appointment.objects.select_related("patient", "procedure_type"),
+        required=False,
+        help_text="The patient's booked case to move earlier when a time frees: the patient, "
+        "procedure, region, side and levels are the case's (the others may be left out).",
+    )
+    patient = RowField(queryset=Patient.objects.all(), required=False)
+    procedure_type = ProcedureCodeField(required=False)
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    side = serializers.ChoiceField(choices=Side.choices, required=False)
     levels = LevelsField()
     sedation = serializers.BooleanField(required=False, allow_null=True, default=None)
     earliest = ClinicDateField(help_text="The first date the patient could come.")
@@ -77,6 +90,26 @@ class WaitlistInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=250)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        case = attrs.get("appointment")
+        if case is not None:
+            if attrs.get("patient") not in (None, case.patient):
+                raise serializers.ValidationError(
+                    {"patient": ["Not the patient of `appointment`."]}
+                )
+            attrs.update(
+                patient=case.patient,
+                procedure_type=case.procedure_type,
+                region=case.region,
+                side=case.side,
+                levels=list(case.levels or ()),
+            )
+        missing = {
+            name: ["This field is required."]
+            for name in ("patient", "procedure_type", "region", "side")
+            if attrs.get(name) is None
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
         if attrs["latest"] < attrs["earliest"]:
             raise serializers.ValidationError({"latest": ["Must be on or after `earliest`."]})
         return check_levels_in_region(attrs)
@@ -117,7 +150,13 @@ class WaitlistList(APIView):
             201: WaitlistEntrySerializer,
             **BAD_INPUT,
             **AUTH_ERRORS,
-            422: OpenApiResponse(ErrorSerializer, description="`invalid_window`"),
+            409: OpenApiResponse(
+                ErrorSerializer, description="`invalid_transition`: the case is not booked"
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="`invalid_window`: over already, or not before the case to move",
+            ),
         },
     )
     def post(self, request: Request) -> Response:

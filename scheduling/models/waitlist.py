@@ -61,6 +61,15 @@ class WaitlistEntry(models.Model):
     """A patient waiting for an earlier date for one procedure, in a window of dates."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist")
+    # The case already booked that the patient would move to an earlier time: a freed slot
+    # is judged as a move of it (the way a reschedule is), and taking one moves it.
+    appointment = models.ForeignKey(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waitlist_entries",
+    )
     procedure_type = models.ForeignKey(ProcedureType, on_delete=models.PROTECT, related_name="+")
     region = models.CharField(max_length=10, choices=Region.choices)
     side = models.CharField(max_length=10, choices=Side.choices)

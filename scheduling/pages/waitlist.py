@@ -21,7 +21,16 @@ from clinic.errors import DomainError
 from clinic.models import Patient
 from clinic.permissions import SCHEDULING
 from clinic.read_audit import shown
-from scheduling.models import LIVE_OFFERS, FreedSlot, OfferStatus, WaitlistEntry, WaitlistMatch
+from scheduling.availability import local_date
+from scheduling.models import (
+    LIVE_OFFERS,
+    Appointment,
+    FreedSlot,
+    OfferStatus,
+    Status,
+    WaitlistEntry,
+    WaitlistMatch,
+)
 from scheduling.pages.booking_forms import Case
 from scheduling.pages.booking_support import pick_patient
 from scheduling.pages.common import acting_user, render_page, role_required
@@ -86,11 +95,14 @@ def waitlist_new(request: HttpRequest) -> HttpResponse:
             request, url_name="waitlist-new", heading="Put on the waitlist: which patient?"
         )
     patient = get_object_or_404(Patient, pk=_id(source.get("patient")))
-    form = (
-        WaitlistForm(request.POST)
-        if request.method == "POST"
-        else WaitlistForm(initial={k: v for k, v in request.GET.items() if k != "patient"})
-    )
+    case = _case_to_move(patient, source.get("appointment"))
+    if request.method == "POST":
+        form = WaitlistForm(request.POST)
+    else:
+        initial: dict[str, Any] = {k: v for k, v in request.GET.items() if k != "patient"}
+        if case is not None:
+            initial.update(_from_case(case))
+        form = WaitlistForm(initial=initial)
     refusal = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -106,6 +118,7 @@ def waitlist_new(request: HttpRequest) -> HttpResponse:
                 latest=data["latest"],
                 preferred_providers=data["preferred_providers"],
                 note=data["note"],
+                appointment=case,
                 acting_user=acting_user(request),
             )
         except DomainError as refused:
@@ -122,8 +135,33 @@ def waitlist_new(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "scheduling/waitlist/new.html",
-        {"patient": patient, "form": form, "refusal": refusal},
+        {"patient": patient, "form": form, "refusal": refusal, "case": case},
     )
+
+
+def _case_to_move(patient: Patient, raw: str | None) -> Appointment | None:
+    """The patient's booked case the form would move earlier; a stale or foreign id is none."""
+    if not raw:
+        return None
+    return (
+        Appointment.objects.select_related("procedure_type")
+        .filter(pk=_id(raw), patient=patient, status=Status.SCHEDULED)
+        .first()
+    )
+
+
+def _from_case(case: Appointment) -> dict[str, Any]:
+    day = local_date(case.start)
+    return {
+        "appointment": case.pk,
+        "procedure_type": case.procedure_type.code,
+        "region": case.region,
+        "side": case.side,
+        "levels": ", ".join(case.levels or ()),
+        "sedation": case.sedation,
+        "sedation_for": case.procedure_type.code,
+        "latest": max(timezone.localdate(), day - dt.timedelta(days=1)),
+    }
 
 
 def _id(value: Any) -> int:

@@ -42,6 +42,9 @@ class WaitlistForm(CaseForm):
         help_text="E.g. mornings only, needs a day's notice for a driver.",
     )
 
+    # The patient's booked case to move earlier, when the form came from its case page.
+    appointment = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The waitlist is for any room and any provider ticked below.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from clinic import audit
 from scheduling.errors import InvalidTransition, SlotUnavailable
@@ -12,10 +13,12 @@ from scheduling.models import (
     Appointment,
     FreedSlot,
     OfferStatus,
+    WaitlistEntry,
     WaitlistMatch,
     WaitlistStatus,
 )
-from scheduling.services.booking import appointment_book
+from scheduling.services.booking import appointment_book, appointment_reschedule
+from scheduling.waitlist.fit import case_to_move
 
 Actor = AbstractBaseUser | None
 
@@ -37,18 +40,32 @@ def book_match(*, match: WaitlistMatch, acting_user: Actor) -> Appointment:
             extra={"resource": "slot"},
         )
     # Every rule and the calendar are asked again here: a match was true when the slot freed.
-    appointment = appointment_book(
-        patient=entry.patient,
-        procedure_type=entry.procedure_type,
-        region=entry.region,
-        side=entry.side,
-        provider=freed.provider,
-        room=freed.room,
-        start=freed.start,
-        levels=tuple(entry.levels or ()),
-        sedation=entry.sedation,
-        acting_user=acting_user,
-    )
+    moving = case_to_move(entry)
+    if moving is not None:
+        # The patient's booked case moves up; the time it leaves is matched in its turn.
+        appointment = appointment_reschedule(
+            appointment=moving,
+            start=freed.start,
+            provider=freed.provider,
+            room=freed.room,
+            acting_user=acting_user,
+        )
+        WaitlistEntry.objects.filter(pk=entry.pk).update(
+            status=WaitlistStatus.BOOKED, booked_appointment=appointment, closed_at=timezone.now()
+        )
+    else:
+        appointment = appointment_book(
+            patient=entry.patient,
+            procedure_type=entry.procedure_type,
+            region=entry.region,
+            side=entry.side,
+            provider=freed.provider,
+            room=freed.room,
+            start=freed.start,
+            levels=tuple(entry.levels or ()),
+            sedation=entry.sedation,
+            acting_user=acting_user,
+        )
     freed.filled_by = appointment
     freed.save(update_fields=["filled_by"])
     # The booking closed the entry (`close_for_booking`); this one took its offer, if any.
@@ -60,6 +77,11 @@ def book_match(*, match: WaitlistMatch, acting_user: Actor) -> Appointment:
         actor=acting_user,
         action="waitlist.book",
         instance=entry,
-        changes={"freed_slot": freed.pk, "appointment": appointment.pk, "rank": match.rank},
+        changes={
+            "freed_slot": freed.pk,
+            "appointment": appointment.pk,
+            "rank": match.rank,
+            "moved": moving is not None,
+        },
     )
     return appointment

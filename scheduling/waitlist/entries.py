@@ -13,8 +13,9 @@ from clinic import audit
 from clinic.models import Patient, Provider
 from clinic.users import as_user
 from procedures.models import ProcedureType
+from scheduling.availability import local_date
 from scheduling.errors import InvalidTransition
-from scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
+from scheduling.models import Appointment, Status, WaitlistEntry, WaitlistStatus
 from scheduling.waitlist.errors import InvalidWindow
 
 Actor = AbstractBaseUser | None
@@ -34,7 +35,20 @@ def waitlist_add(
     preferred_providers: Iterable[Provider] = (),
     sedation: bool | None = None,
     note: str = "",
+    appointment: Appointment | None = None,
 ) -> WaitlistEntry:
+    """Put a patient on the waitlist; with `appointment`, their booked case that a freed slot
+    would move earlier (its procedure, region, side and levels are the entry's)."""
+    if appointment is not None:
+        # As the database has it now, not as the caller read it.
+        appointment = Appointment.objects.select_related("procedure_type").get(pk=appointment.pk)
+        _check_case_to_move(appointment, patient, latest)
+        procedure_type, region, side = (
+            appointment.procedure_type,
+            appointment.region,
+            appointment.side,
+        )
+        levels, sedation = appointment.levels or (), appointment.sedation
     if latest < earliest:
         raise InvalidWindow(
             f"The window ends ({latest:%d %b %Y}) before it starts ({earliest:%d %b %Y}); "
@@ -46,6 +60,7 @@ def waitlist_add(
         )
     entry = WaitlistEntry.objects.create(
         patient=patient,
+        appointment=appointment,
         procedure_type=procedure_type,
         region=region,
         side=side,
@@ -70,9 +85,26 @@ def waitlist_add(
             "earliest": earliest.isoformat(),
             "latest": latest.isoformat(),
             "preferred_providers": [p.pk for p in providers],
+            "appointment": appointment.pk if appointment else None,
         },
     )
     return entry
+
+
+def _check_case_to_move(case: Appointment, patient: Patient, latest: dt.date) -> None:
+    if case.patient_id != patient.pk:
+        raise InvalidTransition("That case is another patient's: it cannot move for this one.")
+    if case.status != Status.SCHEDULED:
+        raise InvalidTransition(
+            f"That case is {case.get_status_display().lower()}: only a booked case can be "
+            "moved earlier from the waitlist."
+        )
+    day = local_date(case.start)
+    if latest >= day:
+        raise InvalidWindow(
+            f"The case is booked on {day:%d %b %Y}; the waitlist window must end before "
+            f"that day (the latest date {latest:%d %b %Y} does not)."
+        )
 
 
 @transaction.atomic

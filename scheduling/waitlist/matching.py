@@ -37,7 +37,7 @@ def waiting_for(freed: FreedSlot, *, exclude_patient_id: int | None) -> list[Wai
             status=WaitlistStatus.WAITING, earliest__lte=day, latest__gte=day
         )
         .filter(Q(preferred_providers__isnull=True) | Q(preferred_providers=freed.provider_id))
-        .select_related("patient", "procedure_type")
+        .select_related("patient", "procedure_type", "appointment")
         .distinct()
         .order_by("created_at", "id")
     )

@@ -25,9 +25,9 @@ _LIVE = (OfferStatus.NONE, OfferStatus.QUEUED, OfferStatus.SENT)
 
 
 def entries_with_context() -> QuerySet[WaitlistEntry]:
-    return WaitlistEntry.objects.select_related("patient", "procedure_type").prefetch_related(
-        "preferred_providers"
-    )
+    return WaitlistEntry.objects.select_related(
+        "patient", "procedure_type", "appointment"
+    ).prefetch_related("preferred_providers")
 
 
 def entries(
