@@ -23,6 +23,7 @@ def main() -> int:
         "pages_bench.py",
         "dashboard_bench.py",
         "reminders_bench.py",
+        "waitlist_bench.py",
         "memory_bench.py",
     ]:
         print(f"\n== {script} ==", flush=True)

@@ -121,6 +121,7 @@ def test_the_desk_as_a_manager_sees_it(live_server, page, make_staff):
         "Desk",
         "Station",
         "Patients",
+        "Waitlist",
         "Calendar",
         "Admin",
     ]
