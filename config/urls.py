@@ -31,6 +31,10 @@ urlpatterns = [
     path("api/", include(api)),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/broker", health.broker, name="healthz-broker"),
+    # Interoperability: FHIR R4 (token auth, as the API) and providers' calendar feeds (a
+    # secret token in the link, for calendar apps that cannot sign in).
+    path("fhir/R4/", include("scheduling.fhir.urls")),
+    path("", include("scheduling.ical.urls")),
     path("", include("scheduling.urls")),
 ]
 

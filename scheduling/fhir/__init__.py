@@ -1,0 +1,1 @@
+"""FHIR R4 read and search over the scheduling data (`fhir.resources`, R4B models)."""

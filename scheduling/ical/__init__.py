@@ -1,0 +1,1 @@
+"""iCalendar: providers' subscribable feeds and the patient's appointment attachment."""
