@@ -38,6 +38,7 @@ def crashing_page(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("api/crash/", Crashing.as_view()),
     path("crash/", crashing_page),
+    path("fhir/R4/crash", crashing_page),
     *real_urls.urlpatterns,
 ]
 handler404 = real_urls.handler404
@@ -106,6 +107,19 @@ def test_an_api_view_that_crashes_answers_a_json_500_that_gives_nothing_away(
     # The details go to the log instead, with the traceback.
     logged = [r for r in caplog.records if r.name == "django.request" and r.exc_info]
     assert logged and SECRET in str(logged[0].exc_info[1])
+
+
+@with_crashing_views
+def test_a_fhir_request_that_crashes_answers_an_operation_outcome(browser_client):
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+    response = browser_client.get("/fhir/R4/crash")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/fhir+json"
+    [issue] = OperationOutcome.model_validate_json(response.content).issue
+    assert issue.severity == "error"
+    assert SECRET not in response.content.decode()
 
 
 @with_crashing_views
