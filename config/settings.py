@@ -507,6 +507,9 @@ REMINDER_DISPATCH_BATCH = int(os.environ.get("REMINDER_DISPATCH_BATCH", "500"))
 # How many waiting entries a freed slot is checked against, longest-waiting first: each check
 # is a booking's reads, inside the cancellation's transaction.
 WAITLIST_MATCH_CANDIDATES = int(os.environ.get("WAITLIST_MATCH_CANDIDATES", "100"))
+# Calendar event UIDs end in this domain (`appointment-<id>@<domain>`): set it once, to a
+# domain the clinic controls, and never change it, or subscribed calendars see new events.
+ICAL_UID_DOMAIN = os.environ.get("ICAL_UID_DOMAIN", "painclinic.invalid")
 REMINDER_SEND_CHUNK = int(os.environ.get("REMINDER_SEND_CHUNK", "100"))
 # The SMS channel: the development store (scheduling.reminders.channels.StoredSms) keeps
 # messages in a table; a real provider plugs in as another class with the same `send`.

@@ -14,6 +14,7 @@ from scheduling.models.core import (
     Weekday,
     WorkingHours,
 )
+from scheduling.models.feeds import CalendarFeed
 from scheduling.models.reminders import Reminder, ReminderKind, ReminderStatus, SentSms
 from scheduling.models.waitlist import (
     LIVE_OFFERS,
@@ -32,6 +33,7 @@ __all__ = [
     "ChecklistItem",
     "ACTIVE_STATUSES",
     "Appointment",
+    "CalendarFeed",
     "CancelCause",
     "ClinicDay",
     "ClinicHours",

@@ -266,6 +266,9 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # iCalendar SEQUENCE: one up on every change a calendar shows (a move, a status), so
+    # subscribed calendars and the patient's .ics take the newer version of the event.
+    sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["start", "id"]

@@ -33,11 +33,20 @@ class ChannelError(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass(frozen=True)
 class Outgoing:
     to: str
     subject: str
     body: str
     key: str
+    # Files for an email (the appointment's .ics); an SMS has nowhere to put them.
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Channel(Protocol):
@@ -75,6 +84,8 @@ class Email:
                 "Message-ID": f"<{message.key}@{settings.CLINIC_MAIL_DOMAIN}>",
             },
         )
+        for attachment in message.attachments:
+            email.attach(attachment.filename, attachment.content, attachment.mimetype)
         try:
             if self._connection is None:
                 self._connection = get_connection(fail_silently=False)

@@ -20,9 +20,11 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from scheduling.models import Reminder, ReminderStatus
+from scheduling.ical.events import patient_event
+from scheduling.models import Reminder, ReminderKind, ReminderStatus
 from scheduling.reminders import texts
 from scheduling.reminders.channels import (
+    Attachment,
     Channel,
     ChannelError,
     Outgoing,
@@ -66,6 +68,9 @@ _SEND_FIELDS = (
     "attempts",
     "idempotency_key",
     "appointment__start",
+    "appointment__end",
+    "appointment__sequence",
+    "appointment__updated_at",
     "appointment__patient__first_name",
     "appointment__patient__email",
     "appointment__patient__phone",
@@ -96,8 +101,17 @@ def _compose(reminder: Reminder, channel: str) -> Outgoing:
     key = str(reminder.idempotency_key)
     if channel == "sms":
         return Outgoing(patient.phone, "", texts.sms_body(reminder, appointment), key)
+    # The appointment reminder carries the case for the patient's calendar: the same UID
+    # and SEQUENCE as the provider's feed, so a later reminder's copy replaces this one.
+    attachments: tuple[Attachment, ...] = ()
+    if reminder.kind == ReminderKind.APPOINTMENT:
+        attachments = (Attachment("appointment.ics", patient_event(appointment), "text/calendar"),)
     return Outgoing(
-        patient.email, texts.subject(reminder), texts.email_body(reminder, appointment), key
+        patient.email,
+        texts.subject(reminder),
+        texts.email_body(reminder, appointment),
+        key,
+        attachments,
     )
 
 

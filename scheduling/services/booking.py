@@ -299,9 +299,19 @@ def appointment_reschedule(
     left = (locked.start, locked.end, locked.provider_id, locked.room_id)
     locked.start, locked.end, locked.room_busy_until = start, end, room_busy_until
     locked.provider, locked.room, locked.equipment = provider, room, equipment
+    locked.sequence += 1  # calendars holding the case take the moved version
     _save_guarded(
         locked,
-        ["start", "end", "room_busy_until", "provider", "room", "equipment", "updated_at"],
+        [
+            "start",
+            "end",
+            "room_busy_until",
+            "provider",
+            "room",
+            "equipment",
+            "sequence",
+            "updated_at",
+        ],
     )
     replan(locked, actor=acting_user, day_changed=day_changed, place_checked=True)
     audit.record(

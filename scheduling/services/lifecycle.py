@@ -40,7 +40,10 @@ def _move(
     setattr(locked, stamp_field, timezone.now())
     for name, value in (extra_fields or {}).items():
         setattr(locked, name, value)
-    locked.save(update_fields=["status", stamp_field, *(extra_fields or {}), "updated_at"])
+    locked.sequence += 1  # calendars holding the case take its new status (a cancel removes it)
+    locked.save(
+        update_fields=["status", stamp_field, *(extra_fields or {}), "sequence", "updated_at"]
+    )
     audit.record(
         actor=acting_user,
         action=f"appointment.{target.value}",
