@@ -193,6 +193,7 @@ APPOINTMENT_COLUMNS = [
     "created_by_id",
     "created_at",
     "updated_at",
+    "sequence",
 ]
 
 
@@ -247,6 +248,8 @@ def appointment_rows(
             ids.scheduler_id,
             story.created,
             max(s for s in stamps if s is not None),
+            # Changes a subscribed calendar has seen: a row written once has had none.
+            0,
         )
 
 

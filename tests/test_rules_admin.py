@@ -611,7 +611,12 @@ def test_every_admin_that_edits_rules_or_reference_data_is_audited_or_read_only(
                 and bool(editable - set(model_admin.get_readonly_fields(request)))
             )
         )
-        if writes and not isinstance(model_admin, AuditedAdmin):
+        # An admin whose every write goes through a service that audits it (its own tests
+        # check the events) says so; an AuditedAdmin would record its rows a second time.
+        audited = isinstance(model_admin, AuditedAdmin) or getattr(
+            model_admin, "audited_by_service", False
+        )
+        if writes and not audited:
             unaudited.append(model._meta.label)
     assert unaudited == []
 

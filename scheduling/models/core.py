@@ -267,8 +267,9 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # iCalendar SEQUENCE: one up on every change a calendar shows (a move, a status), so
-    # subscribed calendars and the patient's .ics take the newer version of the event.
-    sequence = models.PositiveIntegerField(default=0)
+    # subscribed calendars and the patient's .ics take the newer version of the event. The
+    # database's default too: rows written by SQL (imports, the benchmark clinic) start at 0.
+    sequence = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["start", "id"]
