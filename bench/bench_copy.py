@@ -67,6 +67,22 @@ def _drop_all(conn: psycopg.Connection, table: str) -> None:
         conn.execute(f'DROP INDEX "{name}"')
 
 
+def _references_from_elsewhere(
+    conn: psycopg.Connection, tables: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(table, name, statement re-creating it) of each foreign key of a table not in `tables`
+    that points at one of them."""
+    return [
+        (table, name, f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        for table, name, definition in conn.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' "
+            "AND confrelid::regclass::text = ANY(%s) AND NOT conrelid::regclass::text = ANY(%s)",
+            [list(tables), list(tables)],
+        )
+    ]
+
+
 class Loader:
     """Load `tables` bare, then give each its indexes and constraints back."""
 
@@ -83,6 +99,13 @@ class Loader:
                 needs = {table, *(t for t in referenced if t in self.tables)}
                 self.pending.append((needs, statement))
             self.pending.append(({table}, f'ANALYZE "{table}"'))
+        # Foreign keys of other tables (empty ones: the waitlist's, the calendar feeds') that
+        # point at a loaded table would refuse its TRUNCATE: dropped too, and re-created once
+        # the tables they reference are loaded.
+        for table, name, statement in _references_from_elsewhere(self.conn, self.tables):
+            referenced = re.findall(r"REFERENCES (\w+)\(", statement)
+            self.pending.append(({t for t in referenced if t in self.tables}, statement))
+            self.conn.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for table in self.tables:
             _drop_all(self.conn, table)
         self.loaded: set[str] = set()

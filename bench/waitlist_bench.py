@@ -40,6 +40,8 @@ def setup_django() -> None:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
+        # No message is sent here; the development channels are allowed, as in the other benches.
+        ALLOW_DEV_CHANNELS="true",
         DJANGO_SETTINGS_MODULE="config.settings",
     )
     sys.path.insert(0, str(ROOT))
