@@ -32,7 +32,7 @@ from scheduling.models import (
     WaitlistMatch,
 )
 from scheduling.pages.booking_forms import Case
-from scheduling.pages.booking_support import pick_patient
+from scheduling.pages.booking_support import patient_from, pick_patient
 from scheduling.pages.common import acting_user, render_page, role_required
 from scheduling.pages.waitlist_forms import WaitlistForm
 from scheduling.waitlist import offers, selectors
@@ -90,11 +90,11 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @role_required(SCHEDULING)
 def waitlist_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
-    if not source.get("patient"):
+    patient = patient_from(request, source)
+    if patient is None:
         return pick_patient(
             request, url_name="waitlist-new", heading="Put on the waitlist: which patient?"
         )
-    patient = get_object_or_404(Patient, pk=_id(source.get("patient")))
     case = _case_to_move(patient, source.get("appointment"))
     if request.method == "POST":
         form = WaitlistForm(request.POST)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from clinic import audit
 from scheduling.errors import InvalidTransition, SlotUnavailable
@@ -18,6 +17,7 @@ from scheduling.models import (
     WaitlistStatus,
 )
 from scheduling.services.booking import appointment_book, appointment_reschedule
+from scheduling.waitlist.entries import close_booked
 from scheduling.waitlist.fit import case_to_move
 
 Actor = AbstractBaseUser | None
@@ -50,9 +50,7 @@ def book_match(*, match: WaitlistMatch, acting_user: Actor) -> Appointment:
             room=freed.room,
             acting_user=acting_user,
         )
-        WaitlistEntry.objects.filter(pk=entry.pk).update(
-            status=WaitlistStatus.BOOKED, booked_appointment=appointment, closed_at=timezone.now()
-        )
+        close_booked(WaitlistEntry.objects.filter(pk=entry.pk), appointment)
     else:
         appointment = appointment_book(
             patient=entry.patient,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic import audit
@@ -130,9 +131,18 @@ def waitlist_remove(*, entry: WaitlistEntry, acting_user: Actor, reason: str = "
 def close_for_booking(appointment: Appointment) -> int:
     """Close the patient's waiting entries this booking fills (same procedure and region), in
     the booking's transaction; the number closed."""
-    return WaitlistEntry.objects.filter(
-        patient_id=appointment.patient_id,
-        procedure_type_id=appointment.procedure_type_id,
-        region=appointment.region,
-        status=WaitlistStatus.WAITING,
-    ).update(status=WaitlistStatus.BOOKED, booked_appointment=appointment, closed_at=timezone.now())
+    return close_booked(
+        WaitlistEntry.objects.filter(
+            patient_id=appointment.patient_id,
+            procedure_type_id=appointment.procedure_type_id,
+            region=appointment.region,
+        ),
+        appointment,
+    )
+
+
+def close_booked(entries: QuerySet[WaitlistEntry], appointment: Appointment) -> int:
+    """Close the waiting ones of these entries as filled by `appointment`; the number closed."""
+    return entries.filter(status=WaitlistStatus.WAITING).update(
+        status=WaitlistStatus.BOOKED, booked_appointment=appointment, closed_at=timezone.now()
+    )

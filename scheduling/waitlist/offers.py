@@ -31,7 +31,7 @@ from scheduling.models import (
     WaitlistPolicy,
     WaitlistStatus,
 )
-from scheduling.reminders.channels import ChannelError, Outgoing, channel_for
+from scheduling.reminders.channels import ChannelError, Outgoing, channel_for, close_channels
 from scheduling.reminders.plan import out_of_quiet_hours
 from scheduling.waitlist import texts
 from scheduling.waitlist.errors import NobodyToOffer
@@ -127,9 +127,7 @@ def send_offer(match_id: int) -> str:
     except ChannelError as exc:
         return _failed(match, str(exc))
     finally:
-        close = getattr(channel, "close", None)
-        if close is not None:
-            close()
+        close_channels([channel])
     WaitlistMatch.objects.filter(pk=match.pk, offer_status=OfferStatus.QUEUED).update(
         offer_status=OfferStatus.SENT,
         reply_by=reply_by,
